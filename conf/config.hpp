@@ -1,0 +1,188 @@
+#pragma once
+// The configuration as plain aggregates. Defaults are the schema's defaults
+// (shared/spec/vipd.example.toml); keys added beyond the schema are marked.
+// Only conf/ includes toml++: everything else sees these structs.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/duration.hpp"
+#include "common/ip_address.hpp"
+
+namespace vipd::conf {
+
+using namespace std::chrono_literals;
+
+struct Global {
+  std::string router_id;  // default: hostname
+  std::string control_socket = "/run/vipd/vipd.sock";
+  std::string script_user = "nobody";
+  std::optional<std::string> metrics_listen;
+};
+
+// ---------------------------------------------------------------- VRRP
+
+struct VrrpScript {
+  std::string name;
+  std::vector<std::string> command;
+  Duration interval = 2s;
+  Duration timeout = 1s;
+  int rise = 2;
+  int fall = 2;
+  int weight = 0;  // <0 lowers priority while failing, >0 raises while healthy, 0 = FAULT while failing
+};
+
+struct VrrpInstance {
+  std::string name;
+  std::string interface;
+  int vrid = 0;
+  int priority = 100;
+  int version = 3;
+  Duration advert_interval = 1s;
+  bool preempt = true;
+  Duration preempt_delay = 0s;
+  bool accept = false;
+  std::optional<IpAddress> source_address;
+  std::vector<IpAddress> unicast_peers;
+  std::string auth_pass;
+  std::vector<IpPrefix> virtual_addresses;  // all of one family
+  std::vector<std::string> track_scripts;
+  std::vector<std::string> track_interfaces;
+  std::string notify;
+  // Added keys.
+  bool checksum_pseudo_header = true;  // v3 over IPv4: include the pseudo-header (keepalived/FRR practice)
+  int garp_count = 5;                  // gratuitous ARPs / unsolicited NAs per burst on becoming master
+  Duration garp_interval = 100ms;      // between the packets of one burst
+
+  Family family() const { return virtual_addresses.empty() ? Family::v4 : virtual_addresses.front().address.family; }
+};
+
+struct SyncGroup {
+  std::string name;
+  std::vector<std::string> instances;
+};
+
+// ---------------------------------------------------------------- Health checks
+
+enum class CheckType { tcp, http, script };
+
+struct HealthCheck {
+  CheckType type = CheckType::tcp;
+  std::string path = "/";                  // http
+  std::vector<int> expect_status = {200};  // http
+  Duration interval = 2s;
+  Duration timeout = 1s;
+  int rise = 2;
+  int fall = 3;
+  // Added keys.
+  std::string host;                          // http Host header; default: the target address
+  std::string expect_body;                   // substring the body must contain; empty = any
+  bool expect_body_regex = false;            // treat expect_body as an ECMAScript regex
+  std::string digest;                        // "sha256:HEX" or "md5:HEX" of the body; empty = none
+  bool tls = false;                          // https
+  bool tls_verify = false;                   // verify the server certificate
+  std::string sni;                           // TLS server name; default: host
+  std::vector<std::string> command;          // script: argv
+  std::optional<uint16_t> connect_port;      // default: the real server's port
+  std::optional<IpAddress> connect_address;  // default: the real server's address
+  Duration warmup = 0s;                      // first check at a random delay in [0, warmup]
+};
+
+// ---------------------------------------------------------------- IPVS
+
+enum class Protocol { tcp, udp, sctp };
+enum class Forwarding { dr, nat, tun };
+
+struct RealServer {
+  Endpoint address;
+  int weight = 1;
+  // Added keys.
+  std::optional<Forwarding> forwarding;  // default: the service's
+  uint32_t upper_threshold = 0;          // 0 = no limit
+  uint32_t lower_threshold = 0;
+  std::optional<std::vector<HealthCheck>> checks;  // [[...real_server.check]] overrides; empty list = unchecked
+  std::string guest;                               // virt guest backing this server
+  std::optional<Duration> restart_after;
+};
+
+struct IpvsService {
+  std::string name;
+  std::optional<Endpoint> address;  // exactly one of address / fwmark
+  std::optional<uint32_t> fwmark;
+  Protocol protocol = Protocol::tcp;
+  std::string scheduler = "wlc";
+  Forwarding forwarding = Forwarding::dr;
+  Duration persistence = 0s;
+  std::string sorry_server_text;       // raw, "" = none
+  std::optional<Endpoint> sorry_server;
+  int quorum = 1;
+  bool inhibit_on_failure = false;
+  std::optional<HealthCheck> check;
+  std::vector<RealServer> real_servers;
+  // Added keys.
+  Family family = Family::v4;          // from address; for fwmark services the `family` key ("inet" | "inet6")
+  std::optional<IpAddress> persistence_netmask;
+  std::vector<std::string> scheduler_flags;  // sh/mh: "fallback", "port"
+};
+
+struct IpvsSync {
+  std::string interface;
+  int sync_id = 0;
+  std::string follow_instance;
+};
+
+struct Ipvs {
+  bool flush_on_stop = false;
+  Duration drain_timeout = 5min;
+  // Added keys: the kernel's connection timeouts; unset = leave the kernel's value.
+  std::optional<Duration> timeout_tcp;
+  std::optional<Duration> timeout_tcpfin;
+  std::optional<Duration> timeout_udp;
+  std::vector<IpvsService> services;
+  std::optional<IpvsSync> sync;
+};
+
+// ---------------------------------------------------------------- Virt
+
+struct VirtBridge {
+  std::string name;
+  std::vector<std::string> ports;
+};
+
+struct VirtGuest {
+  std::string name;
+  std::string base_image;
+  std::string disk;
+  uint64_t memory = 512ull << 20;  // bytes
+  int vcpus = 1;
+  std::vector<std::string> bridges;
+  std::optional<int> vnc_port;  // set when vnc is a number
+  bool vnc_auto = true;         // vnc = "auto"; both unset/false = "off"
+  bool autostart = true;
+  bool running = true;          // state = "running" | "stopped"
+  std::string kernel;
+  std::string initrd;
+  std::string cmdline;
+  std::string console_log;
+};
+
+struct Virt {
+  std::string uri = "qemu:///system";
+  std::vector<VirtBridge> bridges;
+  std::vector<VirtGuest> guests;
+};
+
+// ---------------------------------------------------------------- The whole file
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  Global global;
+  std::vector<VrrpScript> vrrp_scripts;
+  std::vector<VrrpInstance> vrrp_instances;
+  std::vector<SyncGroup> sync_groups;
+  Ipvs ipvs;
+  Virt virt;
+};
+
+}  // namespace vipd::conf

@@ -1,0 +1,31 @@
+#pragma once
+// Loading and validating a config file. Every problem is collected; none
+// stops the others from being found.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/config.hpp"
+
+namespace vipd::conf {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key_path;  // e.g. "vrrp.instance[0].vrid"
+  std::string message;
+
+  std::string str() const;  // "FILE:LINE:COL: key.path: message"
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set only when errors is empty
+  std::vector<Diagnostic> errors;
+};
+
+LoadResult loadFile(const std::string& path);
+LoadResult loadString(std::string_view text, const std::string& file_name);
+
+}  // namespace vipd::conf
