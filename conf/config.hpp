@@ -19,6 +19,8 @@ struct Global {
   std::string control_socket = "/run/vipd/vipd.sock";
   std::string script_user = "nobody";
   std::optional<std::string> metrics_listen;
+
+  bool operator==(const Global&) const = default;
 };
 
 // ---------------------------------------------------------------- VRRP
@@ -31,6 +33,8 @@ struct VrrpScript {
   int rise = 2;
   int fall = 2;
   int weight = 0;  // <0 lowers priority while failing, >0 raises while healthy, 0 = FAULT while failing
+
+  bool operator==(const VrrpScript&) const = default;
 };
 
 struct VrrpInstance {
@@ -56,11 +60,15 @@ struct VrrpInstance {
   Duration garp_interval = 100ms;      // between the packets of one burst
 
   Family family() const { return virtual_addresses.empty() ? Family::v4 : virtual_addresses.front().address.family; }
+
+  bool operator==(const VrrpInstance&) const = default;
 };
 
 struct SyncGroup {
   std::string name;
   std::vector<std::string> instances;
+
+  bool operator==(const SyncGroup&) const = default;
 };
 
 // ---------------------------------------------------------------- Health checks
@@ -87,6 +95,8 @@ struct HealthCheck {
   std::optional<uint16_t> connect_port;      // default: the real server's port
   std::optional<IpAddress> connect_address;  // default: the real server's address
   Duration warmup = 0s;                      // first check at a random delay in [0, warmup]
+
+  bool operator==(const HealthCheck&) const = default;
 };
 
 // ---------------------------------------------------------------- IPVS
@@ -104,6 +114,8 @@ struct RealServer {
   std::optional<std::vector<HealthCheck>> checks;  // [[...real_server.check]] overrides; empty list = unchecked
   std::string guest;                               // virt guest backing this server
   std::optional<Duration> restart_after;
+
+  bool operator==(const RealServer&) const = default;
 };
 
 struct IpvsService {
@@ -114,22 +126,26 @@ struct IpvsService {
   std::string scheduler = "wlc";
   Forwarding forwarding = Forwarding::dr;
   Duration persistence = 0s;
-  std::string sorry_server_text;       // raw, "" = none
+  std::string sorry_server_text;  // raw, "" = none
   std::optional<Endpoint> sorry_server;
   int quorum = 1;
   bool inhibit_on_failure = false;
-  std::optional<HealthCheck> check;
+  std::vector<HealthCheck> checks;  // [ipvs.service.check] table or [[...]] array: all must pass; empty = unchecked
   std::vector<RealServer> real_servers;
   // Added keys.
-  Family family = Family::v4;          // from address; for fwmark services the `family` key ("inet" | "inet6")
+  Family family = Family::v4;  // from address; for fwmark services the `family` key ("inet" | "inet6")
   std::optional<IpAddress> persistence_netmask;
   std::vector<std::string> scheduler_flags;  // sh/mh: "fallback", "port"
+
+  bool operator==(const IpvsService&) const = default;
 };
 
 struct IpvsSync {
   std::string interface;
   int sync_id = 0;
   std::string follow_instance;
+
+  bool operator==(const IpvsSync&) const = default;
 };
 
 struct Ipvs {
@@ -141,6 +157,8 @@ struct Ipvs {
   std::optional<Duration> timeout_udp;
   std::vector<IpvsService> services;
   std::optional<IpvsSync> sync;
+
+  bool operator==(const Ipvs&) const = default;
 };
 
 // ---------------------------------------------------------------- Virt
@@ -148,6 +166,8 @@ struct Ipvs {
 struct VirtBridge {
   std::string name;
   std::vector<std::string> ports;
+
+  bool operator==(const VirtBridge&) const = default;
 };
 
 struct VirtGuest {
@@ -160,17 +180,21 @@ struct VirtGuest {
   std::optional<int> vnc_port;  // set when vnc is a number
   bool vnc_auto = true;         // vnc = "auto"; both unset/false = "off"
   bool autostart = true;
-  bool running = true;          // state = "running" | "stopped"
+  bool running = true;  // state = "running" | "stopped"
   std::string kernel;
   std::string initrd;
   std::string cmdline;
   std::string console_log;
+
+  bool operator==(const VirtGuest&) const = default;
 };
 
 struct Virt {
   std::string uri = "qemu:///system";
   std::vector<VirtBridge> bridges;
   std::vector<VirtGuest> guests;
+
+  bool operator==(const Virt&) const = default;
 };
 
 // ---------------------------------------------------------------- The whole file
@@ -183,6 +207,8 @@ struct Config {
   std::vector<SyncGroup> sync_groups;
   Ipvs ipvs;
   Virt virt;
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace vipd::conf

@@ -25,7 +25,14 @@ struct LoadResult {
   std::vector<Diagnostic> errors;
 };
 
-LoadResult loadFile(const std::string& path);
-LoadResult loadString(std::string_view text, const std::string& file_name);
+struct LoadOptions {
+  // Script safety checks that look at the filesystem (file exists, neither it
+  // nor its directory is world-writable). Turn off only to validate a config
+  // written for another machine; relative script paths are rejected anyway.
+  bool check_files = true;
+};
+
+LoadResult loadFile(const std::string& path, const LoadOptions& options = {});
+LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options = {});
 
 }  // namespace vipd::conf

@@ -1,0 +1,20 @@
+#pragma once
+// Internal to conf/: one reader per section of the file, then the cross-checks.
+#include "conf/config.hpp"
+#include "conf/reader.hpp"
+
+namespace vipd::conf {
+
+void readGlobal(TableReader& root, Global& global);
+void readVrrp(TableReader& root, Config& config);
+std::vector<HealthCheck> readChecks(TableReader& parent, std::string_view key);
+void readIpvs(TableReader& root, Ipvs& ipvs);
+void readVirt(TableReader& root, Virt& virt);
+
+// Reports a script path problem (see script_safety.hpp) at `path`.
+void checkScript(Context& ctx, const std::string& path, const std::string& script);
+
+// Checks across entries: unique names, references, families.
+void validate(const Config& config, Context& ctx);
+
+}  // namespace vipd::conf
