@@ -1,0 +1,22 @@
+#pragma once
+// RFC timer maths. v3 counts in centiseconds (RFC 9568 section 6.1), v2 in
+// seconds (RFC 3768 section 6.1). Results are exact milliseconds.
+#include <chrono>
+#include <cstdint>
+
+namespace vipd::vrrp {
+
+using Millis = std::chrono::milliseconds;
+
+// RFC 9568 6.1: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256, in centiseconds.
+// RFC 3768 6.1: Skew_Time = (256 - Priority) / 256 seconds.
+Millis skewTime(int version, int priority, Millis master_adver_interval);
+
+// RFC 9568 6.1 / RFC 3768 6.1: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.
+Millis masterDownInterval(int version, int priority, Millis master_adver_interval);
+
+// The advert's interval field for a configured interval: centiseconds (v3) or seconds (v2).
+uint16_t intervalField(int version, Millis interval);
+Millis intervalFromField(int version, uint16_t field);
+
+}  // namespace vipd::vrrp
