@@ -1,0 +1,25 @@
+#include "healthcheck/schedule.hpp"
+
+#include <gtest/gtest.h>
+
+namespace vipd::healthcheck {
+namespace {
+
+using namespace std::chrono_literals;
+const TimePoint t0{std::chrono::seconds(1000)};
+
+TEST(Schedule, FirstProbeSpreadsOverWarmup) {
+  EXPECT_EQ(firstProbeAt(t0, 0s, 0.7), t0);
+  EXPECT_EQ(firstProbeAt(t0, 10s, 0.0), t0);
+  EXPECT_EQ(firstProbeAt(t0, 10s, 0.25), t0 + 2500ms);
+  EXPECT_EQ(firstProbeAt(t0, 10s, 5.0), t0 + 10s);  // clamped
+}
+
+TEST(Schedule, NextProbeKeepsAFixedRate) {
+  EXPECT_EQ(nextProbeAt(t0, t0 + 30ms, 100ms), t0 + 100ms);
+  EXPECT_EQ(nextProbeAt(t0, t0 + 100ms, 100ms), t0 + 100ms);
+  EXPECT_EQ(nextProbeAt(t0, t0 + 250ms, 100ms), t0 + 250ms);  // slow probe: next one at once
+}
+
+}  // namespace
+}  // namespace vipd::healthcheck
