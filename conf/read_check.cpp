@@ -122,7 +122,8 @@ HealthCheck readCheck(TableReader& r) {
   if (check.timeout <= Duration::zero())
     r.error("timeout", "must be greater than 0");
   else if (check.timeout > check.interval)
-    r.error("timeout", "must not exceed interval");
+    r.error("timeout", "(" + formatDuration(check.timeout) + ") must not exceed interval (" +
+                           formatDuration(check.interval) + ")");
   return check;
 }
 

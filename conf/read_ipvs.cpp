@@ -62,13 +62,13 @@ void readSchedulerFlags(TableReader& r, IpvsService& service) {
 
 void readServiceAddress(TableReader& r, IpvsService& service) {
   bool has_address = r.has("address"), has_fwmark = r.has("fwmark");
-  if (has_address && has_fwmark) r.error("fwmark", "give either address or fwmark, not both");
   if (!has_address && !has_fwmark) r.missing("address");
   if (auto address = endpointOf(r, "address")) {
     service.address = *address;
     service.family = address->address.family;
   }
   if (auto mark = r.integer("fwmark", 1, UINT32_MAX)) service.fwmark = static_cast<uint32_t>(*mark);
+  if (has_address && has_fwmark) r.error("fwmark", "give either address or fwmark, not both");
   if (auto family = r.choice("family", {"inet", "inet6"})) {
     Family chosen = *family == "inet6" ? Family::v6 : Family::v4;
     if (service.address && service.address->address.family != chosen) {

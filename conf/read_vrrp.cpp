@@ -36,7 +36,8 @@ VrrpScript readScript(TableReader& r) {
   if (script.timeout <= Duration::zero())
     r.error("timeout", "must be greater than 0");
   else if (script.timeout > script.interval)
-    r.error("timeout", "must not exceed interval");
+    r.error("timeout", "(" + formatDuration(script.timeout) + ") must not exceed interval (" +
+                           formatDuration(script.interval) + ")");
   return script;
 }
 
