@@ -1,0 +1,72 @@
+// vipctl: asks a running vipd over its control socket.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "ctl/client.hpp"
+#include "ctl/format.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: vipctl [--socket PATH] COMMAND [--json]\n"
+    "commands:\n"
+    "  status   daemon version, config, generation, uptime, subsystems\n"
+    "  reload   re-read the configuration; prints the errors if it is rejected\n"
+    "  vrrp | ipvs | checks | virt   the subsystem's state\n";
+
+const char* kDefaultSocket = "/run/vipd/vipd.sock";
+
+using Formatter = std::string (*)(const nlohmann::json&);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket = kDefaultSocket;
+  std::string command;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--socket" && i + 1 < argc) {
+      socket = argv[++i];
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (command.empty() && arg[0] != '-') {
+      command = arg;
+    } else {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+  }
+  const std::map<std::string, Formatter> formatters = {
+      {"status", vipd::ctl::formatStatus},
+      {"reload", vipd::ctl::formatReload},
+  };
+  if (command.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+
+  auto answer = vipd::ctl::request(socket, {{"command", command}});
+  if (!answer) {
+    std::cerr << "vipctl: " << answer.error().message() << "\n";
+    return 1;
+  }
+  const auto& reply = *answer;
+  bool ok = reply.value("ok", false);
+  if (json) {
+    std::cout << reply.dump(2) << "\n";
+  } else if (!ok && reply.contains("error")) {
+    std::cerr << "vipctl: " << reply["error"].get<std::string>() << "\n";
+  } else if (auto f = formatters.find(command); f != formatters.end()) {
+    std::cout << f->second(reply);
+  } else {
+    std::cerr << "vipctl: no table for '" << command << "' yet; use --json\n";
+    return 2;
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,89 @@
+// vipd: the high-availability load-balancer daemon.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "common/log.hpp"
+#include "conf/load.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/subsystems.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: vipd -f FILE [--check] [--socket PATH] [--debug]\n"
+    "  -f, --config FILE  the configuration file (required)\n"
+    "      --check        validate FILE, print every error as FILE:LINE:COL: key.path: message, and exit\n"
+    "      --socket PATH  control socket path (overrides global.control_socket)\n"
+    "      --debug        log debug messages\n"
+    "  -V, --version      print the version\n";
+
+struct Arguments {
+  vipd::daemon::Options options;
+  bool check = false;
+  bool debug = false;
+};
+
+// Returns false (after printing why) when the command line is not usable.
+bool parseArguments(int argc, char** argv, Arguments& args) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    if (arg == "-f" || arg == "--config") {
+      const char* v = value();
+      if (!v) return false;
+      args.options.config_path = v;
+    } else if (arg == "--socket") {
+      const char* v = value();
+      if (!v) return false;
+      args.options.socket_override = v;
+    } else if (arg == "--check") {
+      args.check = true;
+    } else if (arg == "--debug") {
+      args.debug = true;
+    } else if (arg == "-V" || arg == "--version") {
+      std::printf("vipd %s\n", VIPD_VERSION);
+      std::exit(0);
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "vipd: unknown argument: %s\n", arg.c_str());
+      return false;
+    }
+  }
+  return !args.options.config_path.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Arguments args;
+  if (!parseArguments(argc, argv, args)) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (args.debug) vipd::log::setMinimumLevel(vipd::log::Level::debug);
+
+  auto loaded = vipd::conf::loadFile(args.options.config_path);
+  for (auto& error : loaded.errors) std::cerr << error.str() << "\n";
+  if (args.check) {
+    if (loaded.config) std::cout << args.options.config_path << ": configuration is valid\n";
+    return loaded.config ? 0 : 1;
+  }
+  if (!loaded.config) {
+    vipd::log::error("not starting: " + std::to_string(loaded.errors.size()) + " configuration error(s)");
+    return 1;
+  }
+
+  vipd::asio::io_context io;
+  vipd::daemon::Daemon daemon(io, args.options, std::move(*loaded.config), vipd::daemon::makeSubsystems(io));
+  if (auto started = daemon.start(); !started) {
+    vipd::log::error("not starting: " + started.error().message());
+    return 1;
+  }
+  io.run();
+  vipd::log::info("stopped");
+  return 0;
+}
