@@ -1,0 +1,287 @@
+#include "ipvs/netlink_kernel.hpp"
+
+#include <sys/socket.h>
+
+#include <map>
+#include <memory>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+namespace vipd::ipvs {
+
+namespace {
+
+constexpr int kSocketBuffer = 4 << 20;
+
+// What the receive callbacks learn about the requests in flight.
+struct Inbox {
+  const std::function<Status(nl::ByteView)>* onReply = nullptr;
+  std::map<unsigned, int> pending;  // sequence -> errno (-1 while unanswered)
+  std::size_t answered = 0;
+  bool dumpDone = false;
+  Status replyStatus = Ok{};
+};
+
+void answer(Inbox& inbox, unsigned sequence, int err) {
+  auto it = inbox.pending.find(sequence);
+  if (it == inbox.pending.end() || it->second != -1) return;
+  it->second = err;
+  ++inbox.answered;
+}
+
+int onValid(nl_msg* msg, void* arg) {
+  auto& inbox = *static_cast<Inbox*>(arg);
+  nlmsghdr* header = nlmsg_hdr(msg);
+  if (inbox.onReply && *inbox.onReply && inbox.replyStatus.ok()) {
+    const auto* data = static_cast<const uint8_t*>(nlmsg_data(header));
+    inbox.replyStatus = (*inbox.onReply)(nl::ByteView(data, static_cast<std::size_t>(nlmsg_datalen(header))));
+  }
+  return NL_SKIP;  // a non-dump request is answered by its ack, which follows the reply
+}
+
+int onAck(nl_msg* msg, void* arg) {
+  answer(*static_cast<Inbox*>(arg), nlmsg_hdr(msg)->nlmsg_seq, 0);
+  return NL_SKIP;
+}
+
+int onFinish(nl_msg* msg, void* arg) {
+  auto& inbox = *static_cast<Inbox*>(arg);
+  inbox.dumpDone = true;
+  answer(inbox, nlmsg_hdr(msg)->nlmsg_seq, 0);
+  return NL_STOP;
+}
+
+int onError(sockaddr_nl*, nlmsgerr* error, void* arg) {
+  auto& inbox = *static_cast<Inbox*>(arg);
+  inbox.dumpDone = true;
+  answer(inbox, error->msg.nlmsg_seq, error->error < 0 ? -error->error : error->error);
+  return NL_SKIP;
+}
+
+int acceptAnySequence(nl_msg*, void*) { return NL_OK; }
+
+struct CallbackDeleter {
+  void operator()(nl_cb* cb) const { nl_cb_put(cb); }
+};
+using Callbacks = std::unique_ptr<nl_cb, CallbackDeleter>;
+
+Callbacks makeCallbacks(Inbox& inbox) {
+  Callbacks cb(nl_cb_alloc(NL_CB_CUSTOM));
+  if (!cb) return cb;
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, onValid, &inbox);
+  nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, onAck, &inbox);
+  nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, onFinish, &inbox);
+  nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, acceptAnySequence, nullptr);
+  nl_cb_err(cb.get(), NL_CB_CUSTOM, onError, &inbox);
+  return cb;
+}
+
+Error libnlError(int code, const std::string& context) {
+  return Error::fromErrno(EIO, context + ": " + nl_geterror(code));
+}
+
+Status statusOf(int err, const char* what) {
+  if (err == 0) return Ok{};
+  return Error::fromErrno(err, what);
+}
+
+}  // namespace
+
+genl::Request requestFor(const Op& op) {
+  switch (op.kind) {
+    case Op::Kind::addService:
+      return genl::newService(op.service);
+    case Op::Kind::updateService:
+      return genl::setService(op.service);
+    case Op::Kind::deleteService:
+      return genl::delService(op.service.key);
+    case Op::Kind::addDestination:
+      return genl::newDestination(op.service.key, op.destination);
+    case Op::Kind::updateDestination:
+      return genl::setDestination(op.service.key, op.destination);
+    case Op::Kind::drainDestination: {
+      Destination drained = op.destination;
+      drained.weight = 0;
+      return genl::setDestination(op.service.key, drained);
+    }
+    case Op::Kind::deleteDestination:
+      return genl::delDestination(op.service.key, op.destination.key);
+  }
+  return genl::getInfo();
+}
+
+NetlinkKernel::NetlinkKernel(std::size_t window) : window_(window == 0 ? 1 : window) {}
+
+NetlinkKernel::~NetlinkKernel() { disconnect(); }
+
+void NetlinkKernel::disconnect() {
+  if (socket_) nl_socket_free(socket_);
+  socket_ = nullptr;
+  family_ = -1;
+}
+
+Status NetlinkKernel::connect() {
+  if (socket_) return Ok{};
+  socket_ = nl_socket_alloc();
+  if (!socket_) return Error::fromErrno(ENOMEM, "netlink socket");
+  if (const int rc = genl_connect(socket_); rc < 0) {
+    disconnect();
+    return libnlError(rc, "generic netlink connect");
+  }
+  nl_socket_disable_auto_ack(socket_);
+  nl_socket_set_buffer_size(socket_, kSocketBuffer, kSocketBuffer);
+  const int family = genl_ctrl_resolve(socket_, IPVS_GENL_NAME);
+  if (family < 0) {
+    disconnect();
+    return Error::fromErrno(EPROTONOSUPPORT, "IPVS generic netlink family not available (ip_vs not loaded?)");
+  }
+  family_ = family;
+  return Ok{};
+}
+
+Status NetlinkKernel::send(const genl::Request& request, unsigned& sequence) {
+  nl_msg* msg = nlmsg_alloc_size(NLMSG_HDRLEN + request.body.size() + 64);
+  if (!msg) return Error::fromErrno(ENOMEM, "netlink message");
+  const int flags = request.dump ? NLM_F_DUMP : NLM_F_ACK;
+  nlmsghdr* header = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, flags);
+  if (!header || nlmsg_append(msg, const_cast<uint8_t*>(request.body.data()), request.body.size(), NLMSG_ALIGNTO) < 0) {
+    nlmsg_free(msg);
+    return Error::fromErrno(ENOMEM, "netlink message");
+  }
+  const int rc = nl_send_auto(socket_, msg);
+  sequence = nlmsg_hdr(msg)->nlmsg_seq;
+  nlmsg_free(msg);
+  if (rc < 0) return libnlError(rc, "netlink send");
+  return Ok{};
+}
+
+Status NetlinkKernel::transact(const genl::Request& request, const ReplyHandler& onReply) {
+  if (auto connected = connect(); !connected) return connected;
+  Inbox inbox;
+  inbox.onReply = &onReply;
+  Callbacks cb = makeCallbacks(inbox);
+  if (!cb) return Error::fromErrno(ENOMEM, "netlink callbacks");
+  unsigned sequence = 0;
+  if (auto sent = send(request, sequence); !sent) {
+    disconnect();
+    return sent;
+  }
+  inbox.pending[sequence] = -1;
+  while (inbox.answered == 0 && !(request.dump && inbox.dumpDone)) {
+    if (const int rc = nl_recvmsgs(socket_, cb.get()); rc < 0) {
+      disconnect();
+      return libnlError(rc, "netlink receive");
+    }
+  }
+  if (auto err = statusOf(inbox.pending[sequence] == -1 ? 0 : inbox.pending[sequence], "IPVS"); !err) return err;
+  return inbox.replyStatus;
+}
+
+std::vector<Status> NetlinkKernel::executeAll(std::span<const Op> ops) {
+  std::vector<Status> results(ops.size(), Status(Ok{}));
+  if (auto connected = connect(); !connected) {
+    for (auto& result : results) result = connected.error();
+    return results;
+  }
+  Inbox inbox;
+  Callbacks cb = makeCallbacks(inbox);
+  std::map<unsigned, std::size_t> indexOf;
+  std::size_t next = 0;
+  while (next < ops.size() || inbox.answered < inbox.pending.size()) {
+    while (next < ops.size() && inbox.pending.size() - inbox.answered < window_) {
+      unsigned sequence = 0;
+      if (auto sent = send(requestFor(ops[next]), sequence); !sent) {
+        results[next] = sent.error();
+        ++next;
+        continue;
+      }
+      inbox.pending[sequence] = -1;
+      indexOf[sequence] = next++;
+    }
+    if (inbox.answered < inbox.pending.size()) {
+      if (const int rc = cb ? nl_recvmsgs(socket_, cb.get()) : -NLE_NOMEM; rc < 0) {
+        const Error error = libnlError(rc, "netlink receive");
+        for (auto& [sequence, err] : inbox.pending)
+          if (err == -1) results[indexOf[sequence]] = error;
+        for (std::size_t i = next; i < ops.size(); ++i) results[i] = error;
+        disconnect();
+        return results;
+      }
+    }
+  }
+  for (const auto& [sequence, err] : inbox.pending)
+    if (err > 0) results[indexOf[sequence]] = Error::fromErrno(err, ops[indexOf[sequence]].str());
+  return results;
+}
+
+Status NetlinkKernel::execute(const Op& op) {
+  auto status = transact(requestFor(op));
+  if (!status) return Error{status.error().code, op.str()};
+  return status;
+}
+
+Result<std::vector<Service>> NetlinkKernel::services() {
+  std::vector<Service> services;
+  auto status = transact(genl::getServices(), [&](nl::ByteView body) -> Status {
+    auto service = genl::decodeServiceReply(body);
+    if (!service) return service.error();
+    services.push_back(std::move(*service));
+    return Ok{};
+  });
+  if (!status) return Error{status.error().code, "list IPVS services: " + status.error().context};
+  return services;
+}
+
+Result<std::vector<Destination>> NetlinkKernel::destinations(const ServiceKey& service) {
+  std::vector<Destination> destinations;
+  auto status = transact(genl::getDestinations(service), [&](nl::ByteView body) -> Status {
+    auto destination = genl::decodeDestinationReply(body, service.family);
+    if (!destination) return destination.error();
+    destinations.push_back(std::move(*destination));
+    return Ok{};
+  });
+  if (!status) return Error{status.error().code, "list real servers of " + service.str()};
+  return destinations;
+}
+
+Result<Info> NetlinkKernel::info() {
+  Result<Info> info = Error::fromErrno(EBADMSG, "IPVS info: no reply");
+  auto status = transact(genl::getInfo(), [&](nl::ByteView body) -> Status {
+    info = genl::decodeInfoReply(body);
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return info;
+}
+
+Result<Timeouts> NetlinkKernel::timeouts() {
+  Result<Timeouts> timeouts = Error::fromErrno(EBADMSG, "IPVS timeouts: no reply");
+  auto status = transact(genl::getConfig(), [&](nl::ByteView body) -> Status {
+    timeouts = genl::decodeConfigReply(body);
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return timeouts;
+}
+
+Status NetlinkKernel::setTimeouts(const Timeouts& timeouts) { return transact(genl::setConfig(timeouts)); }
+
+Result<std::vector<SyncDaemon>> NetlinkKernel::syncDaemons() {
+  std::vector<SyncDaemon> daemons;
+  auto status = transact(genl::getDaemons(), [&](nl::ByteView body) -> Status {
+    auto daemon = genl::decodeDaemonReply(body);
+    if (!daemon) return daemon.error();
+    daemons.push_back(std::move(*daemon));
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return daemons;
+}
+
+Status NetlinkKernel::startSyncDaemon(const SyncDaemon& daemon) { return transact(genl::newDaemon(daemon)); }
+
+Status NetlinkKernel::stopSyncDaemon(SyncState state) { return transact(genl::delDaemon(state)); }
+
+}  // namespace vipd::ipvs

@@ -1,0 +1,49 @@
+#pragma once
+// The kernel port over generic netlink (libnl-genl-3, family "IPVS"). One
+// socket, opened on first use and reused; batches of changes are pipelined
+// (many requests in flight, acknowledgements matched by sequence number).
+#include <cstddef>
+#include <functional>
+
+#include "ipvs/genl_codec.hpp"
+#include "ipvs/kernel.hpp"
+
+struct nl_sock;
+
+namespace vipd::ipvs {
+
+class NetlinkKernel final : public Kernel {
+ public:
+  explicit NetlinkKernel(std::size_t window = 128);
+  ~NetlinkKernel() override;
+  NetlinkKernel(const NetlinkKernel&) = delete;
+  NetlinkKernel& operator=(const NetlinkKernel&) = delete;
+
+  Result<std::vector<Service>> services() override;
+  Result<std::vector<Destination>> destinations(const ServiceKey& service) override;
+  Status execute(const Op& op) override;
+  std::vector<Status> executeAll(std::span<const Op> ops) override;
+  Result<Info> info() override;
+  Result<Timeouts> timeouts() override;
+  Status setTimeouts(const Timeouts& timeouts) override;
+  Result<std::vector<SyncDaemon>> syncDaemons() override;
+  Status startSyncDaemon(const SyncDaemon& daemon) override;
+  Status stopSyncDaemon(SyncState state) override;
+
+ private:
+  using ReplyHandler = std::function<Status(nl::ByteView body)>;
+
+  Status connect();
+  void disconnect();
+  Status send(const genl::Request& request, unsigned& sequence);
+  // Sends one request and reads its replies (each passed to onReply) up to its ack or dump end.
+  Status transact(const genl::Request& request, const ReplyHandler& onReply = {});
+
+  std::size_t window_;
+  nl_sock* socket_ = nullptr;
+  int family_ = -1;
+};
+
+genl::Request requestFor(const Op& op);
+
+}  // namespace vipd::ipvs
