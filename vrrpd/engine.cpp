@@ -1,0 +1,204 @@
+#include "vrrpd/engine.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+
+namespace vipd::vrrp {
+
+Engine::Engine(Ports ports) : ports_(ports) {}
+
+Engine::~Engine() = default;
+
+Instance* Engine::find(const std::string& name) {
+  auto it = instances_.find(name);
+  return it == instances_.end() ? nullptr : it->second.get();
+}
+
+PacketPort* Engine::socketFor(const SocketKey& key) {
+  if (auto it = sockets_.find(key); it != sockets_.end()) return it->second.get();
+  auto opened = ports_.packets->open(key.first, key.second);
+  if (!opened) {
+    log::error("vrrp: cannot open socket on " + key.first + ": " + opened.error().message());
+    return nullptr;
+  }
+  auto& port = sockets_[key] = std::move(*opened);
+  port->setHandler([this, key](const ReceivedPacket& packet) { onPacket(key, packet); });
+  return port.get();
+}
+
+void Engine::closeUnusedSockets() {
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    bool used = std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
+      return i.second->config().interface == it->first.first && i.second->config().family() == it->first.second;
+    });
+    it = used ? std::next(it) : sockets_.erase(it);
+  }
+}
+
+void Engine::onPacket(const SocketKey& key, const ReceivedPacket& packet) {
+  ParseResult parsed = parseAdvert(packet.payload, PacketInfo{packet.source, packet.destination, packet.ttl});
+  // Demultiplex by VRID (byte 1), also for dropped packets so drops count on their instance.
+  Instance* target = nullptr;
+  if (packet.payload.size() >= 2)
+    for (auto& [name, instance] : instances_) {
+      const auto& c = instance->config();
+      if (c.interface == key.first && c.family() == key.second && c.vrid == packet.payload[1]) target = instance.get();
+    }
+  if (target) return target->receive(packet, parsed);
+  auto reason = std::holds_alternative<DropReason>(parsed) ? std::get<DropReason>(parsed) : DropReason::vrid;
+  ++unattributed_drops_[static_cast<std::size_t>(reason)];
+}
+
+void Engine::apply(const conf::Config& config) {
+  stopped_ = false;
+  script_user_ = config.global.script_user;
+  applyScripts(config);
+  applySyncGroups(config);
+  // Remove instances that are gone, and those whose change needs a new instance.
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    auto wanted = std::find_if(config.vrrp_instances.begin(), config.vrrp_instances.end(),
+                               [&](const conf::VrrpInstance& c) { return c.name == it->first; });
+    bool keep =
+        wanted != config.vrrp_instances.end() && (*wanted == it->second->config() || it->second->reconfigure(*wanted));
+    if (keep) {
+      ++it;
+      continue;
+    }
+    log::info("vrrp: " + it->first + (wanted == config.vrrp_instances.end() ? " removed" : " restarted"));
+    it->second->shutdown();
+    it = instances_.erase(it);
+  }
+  failed_.clear();
+  std::vector<Instance*> created;
+  for (const auto& c : config.vrrp_instances) {
+    if (instances_.count(c.name)) continue;
+    PacketPort* socket = socketFor({c.interface, c.family()});
+    if (!socket) {
+      failed_[c.name] = "no socket on " + c.interface;
+      continue;
+    }
+    auto instance = std::make_unique<Instance>(
+        c, ports_, socket, script_user_, [this](Instance& i, State o, State n) { onInstanceStateChange(i, o, n); });
+    created.push_back(instance.get());
+    instances_[c.name] = std::move(instance);
+  }
+  closeUnusedSockets();
+  if (!watching_links_) {
+    watching_links_ = true;
+    ports_.links->watch([this](const std::string& interface, bool up) { onLinkChange(interface, up); });
+  }
+  for (const auto& c : config.vrrp_instances)
+    for (const auto& link : c.track_interfaces)
+      if (auto info = ports_.links->query(link))
+        links_up_[link] = info->up;
+      else
+        links_up_[link] = false;
+  refreshTrackingAll();
+  for (Instance* i : created) i->start();
+}
+
+void Engine::applyScripts(const conf::Config& config) {
+  for (auto it = scripts_.begin(); it != scripts_.end();) {
+    auto wanted = std::find_if(config.vrrp_scripts.begin(), config.vrrp_scripts.end(),
+                               [&](const conf::VrrpScript& s) { return s.name == it->first; });
+    bool keep = wanted != config.vrrp_scripts.end() && *wanted == it->second->config();
+    it = keep ? std::next(it) : scripts_.erase(it);
+  }
+  for (const auto& s : config.vrrp_scripts) {
+    if (scripts_.count(s.name)) continue;
+    auto tracker = std::make_unique<ScriptTracker>(s, ports_, script_user_,
+                                                   [this](const std::string&, bool) { refreshTrackingAll(); });
+    tracker->start();
+    scripts_[s.name] = std::move(tracker);
+  }
+}
+
+void Engine::applySyncGroups(const conf::Config& config) {
+  sync_group_of_.clear();
+  sync_groups_.clear();
+  for (const auto& g : config.sync_groups) {
+    sync_groups_[g.name] = g.instances;
+    for (const auto& member : g.instances) sync_group_of_[member] = g.name;
+  }
+}
+
+void Engine::refreshTracking(Instance& instance) {
+  std::vector<TrackedItem> items;
+  for (const auto& name : instance.config().track_scripts) {
+    auto it = scripts_.find(name);
+    if (it == scripts_.end()) continue;  // conf validation rejects unknown names
+    items.push_back({TrackedItem::Kind::script, name, it->second->config().weight, it->second->healthy()});
+  }
+  for (const auto& link : instance.config().track_interfaces)
+    items.push_back({TrackedItem::Kind::interface, link, 0, links_up_[link]});
+  instance.setTracking(std::move(items));
+}
+
+void Engine::refreshTrackingAll() {
+  for (auto& [name, instance] : instances_) refreshTracking(*instance);
+  // A sync group is in fault while any member has a tracked fault of its own.
+  for (auto& [group, members] : sync_groups_) {
+    bool fault = std::any_of(members.begin(), members.end(), [&](const std::string& m) {
+      Instance* i = find(m);
+      return i && i->ownFault();
+    });
+    for (const auto& m : members)
+      if (Instance* i = find(m)) i->setSyncFault(fault);
+  }
+}
+
+void Engine::onLinkChange(const std::string& interface, bool up) {
+  auto it = links_up_.find(interface);
+  if (it == links_up_.end() || it->second == up) return;
+  it->second = up;
+  log::info("vrrp: tracked link " + interface + (up ? " up" : " down"));
+  refreshTrackingAll();
+}
+
+std::vector<Instance*> Engine::syncPeers(const Instance& instance) {
+  std::vector<Instance*> peers;
+  auto group = sync_group_of_.find(instance.name());
+  if (group == sync_group_of_.end()) return peers;
+  for (const auto& m : sync_groups_[group->second])
+    if (Instance* i = find(m); i && i != &instance) peers.push_back(i);
+  return peers;
+}
+
+void Engine::onInstanceStateChange(Instance& instance, State old_state, State new_state) {
+  for (const auto& observer : observers_) observer(instance.name(), new_state);
+  if (propagating_ || stopped_) return;
+  propagating_ = true;  // members follow; their own changes do not propagate again
+  for (Instance* peer : syncPeers(instance)) {
+    if (new_state == State::master && peer->state() == State::backup) peer->forceMaster();
+    if (new_state == State::backup && old_state == State::master && peer->state() == State::master) peer->forceBackup();
+  }
+  propagating_ = false;
+}
+
+void Engine::stop(std::function<void()> done) {
+  stopped_ = true;
+  scripts_.clear();
+  for (auto& [name, instance] : instances_) instance->shutdown();
+  if (done) done();
+}
+
+nlohmann::json Engine::status() const {
+  nlohmann::json list = nlohmann::json::array();
+  std::map<std::string, int> by_state;
+  for (const auto& [name, instance] : instances_) {
+    list.push_back(instance->status());
+    ++by_state[std::string(stateName(instance->state()))];
+  }
+  nlohmann::json failed = nlohmann::json::object();
+  for (const auto& [name, why] : failed_) failed[name] = why;
+  nlohmann::json drops = nlohmann::json::object();
+  for (std::size_t i = 0; i < kDropReasonCount; ++i)
+    if (unattributed_drops_[i]) drops[std::string(dropReasonName(static_cast<DropReason>(i)))] = unattributed_drops_[i];
+  std::string summary = std::to_string(instances_.size()) + " instance" + (instances_.size() == 1 ? "" : "s");
+  for (const auto& [state, n] : by_state) summary += ", " + std::to_string(n) + " " + state;
+  if (!failed_.empty()) summary += ", " + std::to_string(failed_.size()) + " failed";
+  return {{"summary", summary}, {"instances", list}, {"failed", failed}, {"unattributed_drops", drops}};
+}
+
+}  // namespace vipd::vrrp

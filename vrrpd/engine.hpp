@@ -1,0 +1,69 @@
+#pragma once
+// The VRRP subsystem: owns every instance, the shared sockets (one per
+// interface and family, demultiplexed by VRID), track scripts, tracked
+// links and sync groups. apply() reconciles instances by name: unchanged
+// ones are left exactly as they are.
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/subsystem.hpp"
+#include "conf/config.hpp"
+#include "vrrpd/instance.hpp"
+#include "vrrpd/ports.hpp"
+#include "vrrpd/script_tracker.hpp"
+
+namespace vipd::vrrp {
+
+class Engine : public Subsystem {
+ public:
+  using StateChangeHandler = std::function<void(const std::string& instance, State state)>;
+
+  explicit Engine(Ports ports);
+  ~Engine() override;
+
+  std::string name() const override { return "vrrp"; }
+  void apply(const conf::Config& config) override;
+  nlohmann::json status() const override;
+  void stop(std::function<void()> done) override;
+
+  // Observers of every state change (e.g. the IPVS sync daemon follows one instance).
+  void onStateChange(StateChangeHandler handler) { observers_.push_back(std::move(handler)); }
+
+  Instance* find(const std::string& name);
+
+ private:
+  using SocketKey = std::pair<std::string, Family>;
+
+  PacketPort* socketFor(const SocketKey& key);
+  void closeUnusedSockets();
+  void onPacket(const SocketKey& key, const ReceivedPacket& packet);
+  void onInstanceStateChange(Instance& instance, State old_state, State new_state);
+  void onLinkChange(const std::string& interface, bool up);
+  void refreshTracking(Instance& instance);
+  void refreshTrackingAll();
+  void applyScripts(const conf::Config& config);
+  void applySyncGroups(const conf::Config& config);
+  std::vector<Instance*> syncPeers(const Instance& instance);
+
+  Ports ports_;
+  std::string script_user_;
+  std::map<std::string, std::unique_ptr<Instance>> instances_;
+  std::map<std::string, std::unique_ptr<ScriptTracker>> scripts_;
+  std::map<SocketKey, std::unique_ptr<PacketPort>> sockets_;
+  std::map<std::string, bool> links_up_;
+  std::map<std::string, std::string> sync_group_of_;  // instance -> group
+  std::map<std::string, std::vector<std::string>> sync_groups_;
+  std::vector<StateChangeHandler> observers_;
+  std::map<std::string, std::string> failed_;  // instance -> why it could not start
+  std::array<uint64_t, kDropReasonCount> unattributed_drops_{};
+  bool watching_links_ = false;
+  bool propagating_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace vipd::vrrp

@@ -1,0 +1,344 @@
+#include "vrrpd/instance.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/log.hpp"
+
+namespace vipd::vrrp {
+
+namespace {
+
+IpAddress multicastGroup(Family family) { return *IpAddress::parse(family == Family::v4 ? "224.0.0.18" : "ff02::12"); }
+
+std::string notifyStateName(State s) { return s == State::initialize ? "STOP" : std::string(stateName(s)); }
+
+std::string isoTime(std::chrono::system_clock::time_point t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Instance::Instance(const conf::VrrpInstance& config, const Ports& ports, PacketPort* packets, std::string script_user,
+                   StateObserver observer)
+    : config_(config),
+      ports_(ports),
+      packets_(packets),
+      script_user_(std::move(script_user)),
+      observer_(std::move(observer)),
+      adver_timer_(ports.timers->create()),
+      master_down_timer_(ports.timers->create()),
+      preempt_delay_timer_(ports.timers->create()),
+      announce_timer_(ports.timers->create()) {
+  params_ = makeParams();
+  since_ = ports_.timers->wallClock();
+}
+
+Instance::~Instance() { *alive_ = false; }
+
+Params Instance::makeParams() const {
+  Params p;
+  p.version = config_.version;
+  p.priority = evaluateTracking(config_.priority, tracked_).priority;
+  p.advertisement_interval =
+      intervalFromField(config_.version, intervalField(config_.version, config_.advert_interval));
+  p.preempt = config_.preempt;
+  p.preempt_delay = config_.preempt_delay;
+  p.primary_address = primary_;
+  return p;
+}
+
+IpAddress Instance::findPrimaryAddress() const {
+  Family family = config_.family();
+  if (config_.source_address) return *config_.source_address;
+  auto addresses = ports_.addresses->list(config_.interface);
+  if (!addresses) {
+    log::warning(config_.name + ": cannot list addresses of " + config_.interface + ": " + addresses.error().message());
+    return IpAddress{family, {}};
+  }
+  for (const auto& prefix : *addresses) {
+    const IpAddress& a = prefix.address;
+    if (a.family != family || (family == Family::v6 && !a.isLinkLocal())) continue;
+    bool is_vip = std::any_of(config_.virtual_addresses.begin(), config_.virtual_addresses.end(),
+                              [&](const IpPrefix& v) { return v.address == a; });
+    if (!is_vip) return a;
+  }
+  log::warning(config_.name + ": no usable source address on " + config_.interface);
+  return IpAddress{family, {}};
+}
+
+void Instance::start() {
+  if (started_) return;
+  started_ = true;
+  // VIPs left behind by a crashed run must not stay while we are not master.
+  if (auto present = ports_.addresses->list(config_.interface)) {
+    for (const auto& vip : config_.virtual_addresses)
+      if (std::any_of(present->begin(), present->end(), [&](const IpPrefix& p) { return p.address == vip.address; })) {
+        log::notice(config_.name + ": removing stale " + vip.str() + " from " + config_.interface);
+        if (auto st = ports_.addresses->remove(config_.interface, vip); !st) ++address_errors_;
+      }
+  }
+  primary_ = findPrimaryAddress();
+  params_ = makeParams();
+  feed(EventKind::startup);
+  if (tracking_fault_ || sync_fault_) feed(EventKind::fault);
+}
+
+void Instance::shutdown() {
+  feed(EventKind::shutdown);
+  announce_timer_->cancel();
+  started_ = false;
+}
+
+void Instance::feed(const Event& event) {
+  Step s = step(context_, event, params_);
+  State old_state = context_.state;
+  context_ = s.next;
+  for (const auto& action : s.actions) execute(action);
+  if (old_state != context_.state) changeState(old_state, context_.state);
+}
+
+void Instance::changeState(State old_state, State new_state) {
+  ++transitions_;
+  since_ = ports_.timers->wallClock();
+  log::info(config_.name + ": " + std::string(stateName(old_state)) + " -> " + std::string(stateName(new_state)) +
+            " (priority " + std::to_string(params_.priority) + ")");
+  if (!config_.notify.empty() && ports_.scripts) {
+    notify_queue_.push_back(
+        {config_.notify, "INSTANCE", config_.name, notifyStateName(new_state), std::to_string(params_.priority)});
+    runNextNotify();
+  }
+  if (observer_) observer_(*this, old_state, new_state);
+}
+
+void Instance::runNextNotify() {
+  if (notify_running_ || notify_queue_.empty()) return;
+  notify_running_ = true;
+  auto argv = std::move(notify_queue_.front());
+  notify_queue_.pop_front();
+  constexpr Millis kNotifyTimeout{30000};
+  std::weak_ptr<bool> alive = alive_;
+  ports_.scripts->run(argv, script_user_, kNotifyTimeout, [this, alive, argv](const ScriptOutcome& outcome) {
+    if (alive.expired()) return;
+    if (!outcome.success)
+      log::warning(config_.name + ": notify " + argv[3] + " failed (exit " + std::to_string(outcome.exit_code) +
+                   (outcome.timed_out ? ", timed out)" : ")"));
+    notify_running_ = false;
+    runNextNotify();
+  });
+}
+
+void Instance::execute(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::send_advert:
+      sendAdvert(action.priority);
+      break;
+    case ActionKind::start_adver_timer:
+      adver_timer_->start(action.duration, [this] { feed(EventKind::adver_timer); });
+      break;
+    case ActionKind::cancel_adver_timer:
+      adver_timer_->cancel();
+      break;
+    case ActionKind::start_master_down_timer:
+      master_down_timer_->start(action.duration, [this] { feed(EventKind::master_down_timer); });
+      break;
+    case ActionKind::cancel_master_down_timer:
+      master_down_timer_->cancel();
+      break;
+    case ActionKind::start_preempt_delay_timer:
+      preempt_delay_timer_->start(action.duration, [this] { feed(EventKind::preempt_delay_timer); });
+      break;
+    case ActionKind::cancel_preempt_delay_timer:
+      preempt_delay_timer_->cancel();
+      break;
+    case ActionKind::add_addresses:
+      addAddresses();
+      break;
+    case ActionKind::remove_addresses:
+      removeAddresses();
+      break;
+    case ActionKind::announce_addresses:
+      announceBurst(std::max(config_.garp_count, 1));
+      break;
+  }
+}
+
+void Instance::sendAdvert(int priority) {
+  Advert advert;
+  advert.version = config_.version;
+  advert.vrid = static_cast<uint8_t>(config_.vrid);
+  advert.priority = static_cast<uint8_t>(priority);
+  advert.interval = intervalField(config_.version, config_.advert_interval);
+  for (const auto& vip : config_.virtual_addresses) advert.addresses.push_back(vip.address);
+  if (config_.version == 2) advert.setPassword(config_.auth_pass);
+  ChecksumMode mode = config_.checksum_pseudo_header ? ChecksumMode::pseudo_header : ChecksumMode::no_pseudo_header;
+  std::vector<IpAddress> destinations = config_.unicast_peers;
+  if (destinations.empty()) destinations.push_back(multicastGroup(config_.family()));
+  for (const auto& destination : destinations) {
+    auto bytes = encodeAdvert(advert, primary_, destination, mode);
+    if (auto st = packets_->send(bytes, primary_, destination); !st) {
+      if (send_errors_++ == 0) log::warning(config_.name + ": sending advert: " + st.error().message());
+      continue;
+    }
+    ++adverts_sent_;
+  }
+}
+
+void Instance::addAddresses() {
+  for (const auto& vip : config_.virtual_addresses)
+    if (auto st = ports_.addresses->add(config_.interface, vip); !st) {
+      ++address_errors_;
+      log::error(config_.name + ": adding " + vip.str() + ": " + st.error().message());
+    }
+}
+
+void Instance::removeAddresses() {
+  announce_timer_->cancel();
+  for (const auto& vip : config_.virtual_addresses)
+    if (auto st = ports_.addresses->remove(config_.interface, vip); !st) {
+      ++address_errors_;
+      log::error(config_.name + ": removing " + vip.str() + ": " + st.error().message());
+    }
+}
+
+// Gratuitous ARP / unsolicited NA per VIP, `remaining` rounds garp_interval apart.
+void Instance::announceBurst(int remaining) {
+  if (remaining <= 0 || context_.state != State::master) return;
+  auto link = ports_.links->query(config_.interface);
+  if (!link) {
+    log::warning(config_.name + ": no link info for announcements: " + link.error().message());
+    return;
+  }
+  for (const auto& vip : config_.virtual_addresses) {
+    auto frame = vip.address.family == Family::v4 ? buildGratuitousArp(link->mac, vip.address)
+                                                  : buildUnsolicitedNa(link->mac, primary_, vip.address);
+    if (auto st = ports_.frames->send(config_.interface, frame); !st && send_errors_++ == 0)
+      log::warning(config_.name + ": sending announcement: " + st.error().message());
+  }
+  if (remaining > 1) announce_timer_->start(config_.garp_interval, [this, remaining] { announceBurst(remaining - 1); });
+}
+
+AdvertExpectation Instance::expectation() const {
+  AdvertExpectation e;
+  e.version = config_.version;
+  e.auth_pass = config_.auth_pass;
+  for (const auto& vip : config_.virtual_addresses) e.addresses.push_back(vip.address);
+  e.v2_interval_seconds = intervalField(2, config_.advert_interval);
+  return e;
+}
+
+void Instance::receive(const ReceivedPacket& packet, const ParseResult& parsed) {
+  if (const auto* reason = std::get_if<DropReason>(&parsed)) return countDrop(*reason);
+  if (packet.source == primary_) return;  // our own advert, looped back
+  if (!config_.unicast_peers.empty() && std::find(config_.unicast_peers.begin(), config_.unicast_peers.end(),
+                                                  packet.source) == config_.unicast_peers.end())
+    return countDrop(DropReason::not_a_peer);
+  const Advert& advert = std::get<ParsedAdvert>(parsed).advert;
+  if (auto reason = checkAdvert(advert, expectation())) {
+    if ((*reason == DropReason::address_list || *reason == DropReason::address_count) && !address_mismatch_logged_) {
+      address_mismatch_logged_ = true;
+      log::warning(config_.name + ": advert from " + packet.source.str() + " lists other virtual addresses");
+    }
+    return countDrop(*reason);
+  }
+  ++adverts_received_;
+  if (!started_) return;
+  feed(Event::advert(advert.priority, intervalFromField(advert.version, advert.interval), packet.source));
+}
+
+void Instance::setTracking(std::vector<TrackedItem> items) {
+  tracked_ = std::move(items);
+  TrackingOutcome outcome = evaluateTracking(config_.priority, tracked_);
+  bool priority_changed = outcome.priority != params_.priority;
+  params_ = makeParams();
+  tracking_fault_ = outcome.fault;
+  if (priority_changed) {
+    log::info(config_.name + ": effective priority " + std::to_string(params_.priority));
+    if (context_.state == State::master) feed(EventKind::adver_timer);  // tell backups at once
+  }
+  updateFault();
+}
+
+void Instance::setSyncFault(bool fault) {
+  sync_fault_ = fault;
+  updateFault();
+}
+
+void Instance::updateFault() {
+  if (!started_) return;
+  bool fault = tracking_fault_ || sync_fault_;
+  if (fault && context_.state != State::fault) feed(EventKind::fault);
+  if (!fault && context_.state == State::fault) feed(EventKind::recovered);
+}
+
+bool Instance::changeNeedsRestart(const conf::VrrpInstance& a, const conf::VrrpInstance& b) {
+  return a.interface != b.interface || a.vrid != b.vrid || a.version != b.version || a.family() != b.family() ||
+         a.unicast_peers != b.unicast_peers || a.source_address != b.source_address;
+}
+
+bool Instance::reconfigure(const conf::VrrpInstance& config) {
+  if (changeNeedsRestart(config_, config)) return false;
+  bool master = context_.state == State::master;
+  std::vector<IpPrefix> removed, added;
+  for (const auto& v : config_.virtual_addresses)
+    if (std::find(config.virtual_addresses.begin(), config.virtual_addresses.end(), v) ==
+        config.virtual_addresses.end())
+      removed.push_back(v);
+  for (const auto& v : config.virtual_addresses)
+    if (std::find(config_.virtual_addresses.begin(), config_.virtual_addresses.end(), v) ==
+        config_.virtual_addresses.end())
+      added.push_back(v);
+  config_ = config;
+  params_ = makeParams();
+  if (master) {
+    for (const auto& v : removed)
+      if (auto st = ports_.addresses->remove(config_.interface, v); !st) ++address_errors_;
+    for (const auto& v : added)
+      if (auto st = ports_.addresses->add(config_.interface, v); !st) ++address_errors_;
+    if (!added.empty()) announceBurst(std::max(config_.garp_count, 1));
+    feed(EventKind::adver_timer);  // advertise the new settings at once
+  }
+  return true;
+}
+
+nlohmann::json Instance::status() const {
+  nlohmann::json drops = nlohmann::json::object();
+  for (std::size_t i = 0; i < kDropReasonCount; ++i)
+    if (drops_[i]) drops[std::string(dropReasonName(static_cast<DropReason>(i)))] = drops_[i];
+  nlohmann::json tracked = nlohmann::json::array();
+  for (const auto& t : tracked_)
+    tracked.push_back({{"name", t.name},
+                       {"kind", t.kind == TrackedItem::Kind::script ? "script" : "interface"},
+                       {"weight", t.weight},
+                       {"state", t.healthy ? "up" : "down"}});
+  nlohmann::json vips = nlohmann::json::array();
+  for (const auto& v : config_.virtual_addresses) vips.push_back(v.str());
+  bool master = context_.state == State::master;
+  Millis interval = master ? params_.advertisement_interval : context_.master_adver_interval;
+  return {{"name", config_.name},
+          {"interface", config_.interface},
+          {"vrid", config_.vrid},
+          {"version", config_.version},
+          {"state", stateName(context_.state)},
+          {"since", isoTime(since_)},
+          {"base_priority", config_.priority},
+          {"effective_priority", params_.priority},
+          {"master_address", context_.master_address ? context_.master_address->str() : ""},
+          {"source_address", primary_.str()},
+          {"advert_interval_ms", interval.count()},
+          {"transitions", transitions_},
+          {"adverts_sent", adverts_sent_},
+          {"adverts_received", adverts_received_},
+          {"send_errors", send_errors_},
+          {"address_errors", address_errors_},
+          {"drops", drops},
+          {"tracked", tracked},
+          {"virtual_addresses", vips}};
+}
+
+}  // namespace vipd::vrrp
