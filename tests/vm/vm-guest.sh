@@ -51,19 +51,18 @@ fi
 # macvlan/ipvlan, dummy links, VLANs and IP tunnels need. af_packet, netns,
 # IPv6 and unix sockets are built into Debian's kernel. Anything else loads on
 # demand through /sbin/modprobe.
-for m in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sed ip_vs_nq ip_vs_mh \
-         ip_vs_sh ip_vs_dh ip_vs_fo ip_vs_ovf ip_vs_lblc ip_vs_lblcr \
-         nf_conntrack nf_nat veth bridge macvlan ipvlan dummy 8021q tun \
-         ipip ip_gre sit ip6_tunnel; do
-  modprobe "$m" || fail "modprobe $m"
-done
+# One modprobe for all: a process start costs ~0.1 s under TCG.
+modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sed ip_vs_nq ip_vs_mh \
+  ip_vs_sh ip_vs_dh ip_vs_fo ip_vs_ovf ip_vs_lblc ip_vs_lblcr \
+  nf_conntrack nf_nat veth bridge macvlan ipvlan dummy 8021q tun \
+  ipip ip_gre sit ip6_tunnel || fail "modprobe of the IPVS and network modules failed"
 
 ip link set lo up || fail "ip link set lo up"
 hostname vipd-vm
 busybox syslogd -O /var/log/messages || fail "syslogd"
 
-echo "VIPD_VM_READY"
+echo "VIPD_VM_READY $(cut -d" " -f1 /proc/uptime)"
 /bin/bash "$out/cmd.sh" >"$out/stdout" 2>"$out/stderr" </dev/null
 echo "$?" >"$out/rc.tmp" && mv "$out/rc.tmp" "$out/rc"
-echo "VIPD_VM_DONE"
+echo "VIPD_VM_DONE $(cut -d" " -f1 /proc/uptime)"
 finish

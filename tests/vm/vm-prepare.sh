@@ -5,8 +5,10 @@
 #
 # Cache: ${VIPD_VM_CACHE:-/var/cache/vipd-vm}, outside the source tree.
 # Idempotent and safe against concurrent runs (flock on the cache).
-# Prints the path of the prepared kernel directory on stdout; that directory
-# holds: vmlinux, initramfs.cpio.gz, root/lib/modules/VERSION, version.
+# Prints two lines on stdout: the prepared kernel directory (holding vmlinux,
+# root/lib/modules/VERSION and version) and the initramfs built from this
+# source tree's vm-init.sh (one per version of that script, kept side by side
+# so that trees with different versions can share the cache).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,8 +59,10 @@ init_src=$here/vm-init.sh
 [ -f "$init_src" ] || die "missing $init_src"
 init_sum=$(sha256sum "$init_src" | cut -c1-16)
 
-if [ -f "$kdir/ready" ] && [ -f "$kdir/initramfs-$init_sum.cpio.gz" ]; then
+initramfs=$kdir/initramfs-$init_sum.cpio.gz
+if [ -f "$kdir/ready" ] && [ -f "$initramfs" ]; then
   echo "$kdir"
+  echo "$initramfs"
   exit 0
 fi
 
@@ -124,8 +128,7 @@ rm -f "$ird/deps"
 cp "$init_src" "$ird/init"
 chmod 755 "$ird/init"
 (cd "$ird" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$kdir/initramfs.tmp.$$"
-# Older initramfs files stay: a concurrent vm-run may be about to boot one.
-mv "$kdir/initramfs.tmp.$$" "$kdir/initramfs-$init_sum.cpio.gz"
-ln -sfn "initramfs-$init_sum.cpio.gz" "$kdir/initramfs.cpio.gz"
+mv "$kdir/initramfs.tmp.$$" "$initramfs"
 log "ready in $(( $(date +%s) - start )) s: $kdir"
 echo "$kdir"
+echo "$initramfs"

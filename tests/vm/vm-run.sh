@@ -14,6 +14,7 @@
 #   The VM's serial console is copied there as vm-console.log.
 # VIPD_VM_CACHE: the cache vm-prepare.sh fills (default /var/cache/vipd-vm).
 # VIPD_VM_KEEP=1: keep the run directory (console log, result files).
+# VIPD_VM_APPEND: extra kernel command line (e.g. loglevel=7 to debug boot).
 #
 # Exit codes of the harness itself (with a message on stderr):
 #   124 timeout (qemu killed), 125 usage error, boot failure, kernel panic or
@@ -45,7 +46,10 @@ for v in "$cpus" "$mem" "$timeout"; do
   [[ "$v" =~ ^[1-9][0-9]*$ ]] || { err "not a positive integer: $v"; usage; }
 done
 
-kdir=$("$here/vm-prepare.sh") || { err "vm-prepare.sh failed"; exit 125; }
+prepared=$("$here/vm-prepare.sh") || { err "vm-prepare.sh failed"; exit 125; }
+kdir=$(sed -n 1p <<<"$prepared")
+initramfs=$(sed -n 2p <<<"$prepared")
+[ -f "$kdir/vmlinux" ] && [ -f "$initramfs" ] || { err "vm-prepare.sh gave no kernel/initramfs"; exit 125; }
 kver=$(cat "$kdir/version")
 case "$kdir" in
   *[[:space:]]*) err "the cache path must not contain white space: $kdir"; exit 125 ;;
@@ -110,8 +114,8 @@ log=$run/console.log
 qemu_args=(
   -nodefaults -no-user-config
   -machine pc,accel=tcg -cpu max -smp "$cpus" -m "$mem"
-  -kernel "$kdir/vmlinux" -initrd "$kdir/initramfs.cpio.gz"
-  -append "console=ttyS0 panic=-1 oops=panic loglevel=4 mitigations=off"
+  -kernel "$kdir/vmlinux" -initrd "$initramfs"
+  -append "console=ttyS0 panic=-1 oops=panic loglevel=4 mitigations=off ${VIPD_VM_APPEND:-}"
   -display none -nic none -monitor none -serial "file:$log" -no-reboot
   -virtfs "local,path=/,mount_tag=vipdroot,security_model=none,readonly=on,multidevs=remap"
   -virtfs "local,path=$(esc "$out"),mount_tag=vipdout,security_model=none,multidevs=remap"
