@@ -68,7 +68,7 @@ case_netns() {
     local rc=$? pid
     set +e
     for pid in $(cat "$www"/*.pid 2>/dev/null); do kill "$pid" 2>/dev/null; done
-    ip netns del vmt-ns1; ip netns del vmt-ns2; ip netns del vmt-sw
+    ip netns del vmt-ns1; ip netns del vmt-ns2; ip netns del vmt-sw; ip netns del vmt-rs 2>/dev/null
     exit "$rc"
   }
   trap cleanup_netns EXIT
@@ -109,6 +109,41 @@ case_netns() {
   for i in $(seq 50); do [ -s "$www/nc.out" ] && break; sleep 0.1; done
   [ "$(cat "$www/nc.out")" = "payload 42" ] || fail "nc payload not received: '$(cat "$www/nc.out")'"
   echo "netns: ping, HTTP (IPv4, IPv6) and nc between namespaces OK"
+
+  # Real traffic through IPVS (NAT) in the VM's root namespace: client
+  # vmt-ns1 (198.51.100.1) -> VIP 198.51.100.10:80 on the director's bridge
+  # port -> real server vmt-rs (203.0.113.2:8080, routed back via director).
+  ip netns add vmt-rs
+  ip netns exec vmt-rs ip link set lo up
+  ip link add vmt-d0 type veth peer name vmt-d0p
+  ip link set vmt-d0p netns vmt-sw
+  ip -n vmt-sw link set vmt-d0p master br0 up
+  ip addr add 198.51.100.10/24 dev vmt-d0
+  ip link set vmt-d0 up
+  ip link add vmt-d1 type veth peer name eth0 netns vmt-rs
+  ip addr add 203.0.113.1/24 dev vmt-d1
+  ip link set vmt-d1 up
+  ip -n vmt-rs addr add 203.0.113.2/24 dev eth0
+  ip -n vmt-rs link set eth0 up
+  ip -n vmt-rs route add default via 203.0.113.1
+  sysctl -qw net.ipv4.ip_forward=1
+  echo "hello from the real server" >"$www/rs.html"
+  ip netns exec vmt-rs "$bb" httpd -f -p 8080 -h "$www" &
+  echo $! >"$www/rs.pid"
+  ipvsadm -A -t 198.51.100.10:80 -s rr
+  ipvsadm -a -t 198.51.100.10:80 -r 203.0.113.2:8080 -m
+  got=""
+  for i in $(seq 50); do
+    got=$(timeout 5 ip netns exec vmt-ns1 "$bb" wget -q -O - http://198.51.100.10/rs.html 2>/dev/null) && break
+    sleep 0.1
+  done
+  [ "$got" = "hello from the real server" ] || fail "HTTP through IPVS NAT returned '$got'"
+  # The connection table shows the NAT path at once (--stats lags up to 2 s).
+  out=$(ipvsadm -Lnc)
+  printf '%s\n' "$out"
+  expect_line "$out" '^TCP .* 198\.51\.100\.1:[0-9]+ +198\.51\.100\.10:80 +203\.0\.113\.2:8080 *$'
+  ipvsadm -C
+  echo "netns: HTTP through an IPVS NAT service OK"
 }
 
 [ $# -eq 1 ] || fail "usage: $0 ipvsadm|schedulers|ipv6|netns"
