@@ -124,22 +124,38 @@ qemu_args=(
   -virtfs "local,path=$(esc "$scratch"),mount_tag=vipdscratch,security_model=none,multidevs=remap"
 )
 
-qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/qemu.out" 2>&1 &
-qpid=$!
-
+# boot: one VM run; sets timed_out and qrc. The deadline covers all attempts.
 deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
-timed_out=0
-while kill -0 "$qpid" 2>/dev/null; do
-  if [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ]; then
-    timed_out=1
-    kill -KILL "$qpid" 2>/dev/null
-    break
-  fi
-  sleep 0.05
-done
-wait "$qpid" 2>/dev/null
-qrc=$?
-qpid=
+boot() {
+  qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/qemu.out" 2>&1 &
+  qpid=$!
+  timed_out=0
+  while kill -0 "$qpid" 2>/dev/null; do
+    if [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ]; then
+      timed_out=1
+      kill -KILL "$qpid" 2>/dev/null
+      break
+    fi
+    sleep 0.05
+  done
+  wait "$qpid" 2>/dev/null
+  qrc=$?
+  qpid=
+}
+
+boot
+# A VM that died before the command started (no VIPD_VM_READY: e.g. a TCG
+# boot-time panic on a loaded host) is booted once more; the command has not
+# run, so this cannot turn a failure of the command into a pass. The first
+# console log stays beside the second one (console.1.log).
+if [ "$timed_out" = 0 ] && ! grep -q '^VIPD_VM_READY' "$log" 2>/dev/null; then
+  err "the VM failed before the command started; booting once more. First console:"
+  tail -n 15 "$log" 2>/dev/null | sed 's/^/vm-run:   /' >&2
+  mv "$log" "$run/console.1.log"
+  [ "$keep_scratch" = 1 ] && cp "$run/console.1.log" "$scratch/vm-console.1.log" 2>/dev/null
+  rm -f "$out/stdout" "$out/stderr" "$out/rc" "$out/harness-error"
+  boot
+fi
 
 [ "$keep_scratch" = 1 ] && cp "$log" "$scratch/vm-console.log" 2>/dev/null
 

@@ -82,7 +82,14 @@ run panic -- sh -c 'echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger;
 check "panic exits 125" eq "$(rc panic)" 125
 check "panic is reported" has panic.err 'KERNEL PANIC'
 
-# 5. usage errors.
+# 5. a boot failure (no init in the initramfs) is retried once, then fails
+#    loudly; the command never runs.
+VIPD_VM_APPEND="rdinit=/nonexistent init=/nonexistent" run bootfail -- true
+check "boot failure exits 125" eq "$(rc bootfail)" 125
+check "boot failure is retried once" has bootfail.err 'booting once more'
+check "boot failure is reported" has bootfail.err 'KERNEL PANIC'
+
+# 6. usage errors.
 run usage --cpus x -- true
 check "bad option value exits 125" eq "$(rc usage)" 125
 
