@@ -84,8 +84,8 @@ namespace {
 // The kernel says EEXIST (already there), ENOENT (no such real server) or
 // ESRCH (no such service) when our picture of its table is out of date.
 bool needsReread(const Error& error) {
-  return error.is(std::errc::file_exists) || error.is(std::errc::no_such_file_or_directory) ||
-         error.is(std::errc::no_such_process);
+  const int err = error.code.value();
+  return error.code.category() == std::system_category() && (err == EEXIST || err == ENOENT || err == ESRCH);
 }
 
 // Applies one round; returns whether an EEXIST / ENOENT asks for a re-read.

@@ -1,0 +1,203 @@
+#include "ipvs/engine.hpp"
+
+#include "common/log.hpp"
+
+namespace vipd::ipvs {
+
+namespace {
+
+constexpr std::size_t kMaxErrorsLogged = 5;
+
+uint32_t seconds(const std::optional<Duration>& d) {
+  return d ? static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(*d).count()) : 0;
+}
+
+}  // namespace
+
+double LastReconcile::opsPerSecond() const {
+  if (duration.count() == 0) return 0;
+  return static_cast<double>(ops) * 1e6 / static_cast<double>(duration.count());
+}
+
+Engine::Engine(asio::io_context& io, std::unique_ptr<Kernel> kernel, Duration tick_interval)
+    : timer_(io), kernel_(std::move(kernel)), tick_interval_(tick_interval) {}
+
+bool Engine::load() {
+  auto table = readTable(*kernel_);
+  if (!table) {
+    ++counters_.read_errors;
+    if (last_error_ != table.error().message())
+      log::warning("ipvs: cannot read the kernel table: " + table.error().message());
+    last_error_ = table.error().message();
+    return false;
+  }
+  actual_ = std::move(*table);
+  loaded_ = true;
+  last_error_.clear();
+  return true;
+}
+
+void Engine::apply(const conf::Config& config) {
+  config_ = config.ipvs;
+  stopped_ = false;
+  health_.retainOnly(config_);
+  for (const auto& service : config_.services) owned_.insert(serviceFromConfig(service).key);
+  if (loaded_ || load()) {
+    reconcileNow(Clock::now());
+    applyTimeouts();
+  }
+  applySyncDaemon();
+  armTimer();
+}
+
+void Engine::reconcileNow(Clock::time_point now) {
+  const auto started = Clock::now();
+  const Table desired = desiredState(config_, health_).table();
+  const ApplyReport report = reconcile(*kernel_, desired, actual_, owned_, drains_, now, config_.drain_timeout);
+  ++counters_.reconciles;
+  counters_.ops_applied += report.applied;
+  counters_.op_errors += report.failed;
+  counters_.rereads += report.rereads;
+  last_.ops = report.planned;
+  last_.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  for (std::size_t i = 0; i < report.errors.size() && i < kMaxErrorsLogged; ++i)
+    log::warning("ipvs: " + report.errors[i].message());
+  if (report.errors.size() > kMaxErrorsLogged)
+    log::warning("ipvs: and " + std::to_string(report.errors.size() - kMaxErrorsLogged) + " more kernel errors");
+  if (report.planned > 0)
+    log::info("ipvs: reconciled, " + std::to_string(report.applied) + " of " + std::to_string(report.planned) +
+              " changes applied in " + std::to_string(last_.duration.count()) + " us");
+  // A service we owned that is gone from both the config and the kernel is no longer ours.
+  std::erase_if(owned_, [&](const ServiceKey& key) { return !desired.contains(key) && !actual_.contains(key); });
+}
+
+void Engine::refreshDraining() {
+  std::set<ServiceKey> services;
+  for (const auto& [ref, since] : drains_) services.insert(ref.first);
+  for (const auto& key : services) {
+    auto destinations = kernel_->destinations(key);
+    if (!destinations) {
+      ++counters_.read_errors;
+      load();
+      return;
+    }
+    auto& state = actual_[key];
+    state.destinations.clear();
+    for (auto& destination : *destinations) state.destinations.emplace(destination.key, std::move(destination));
+  }
+}
+
+void Engine::tick(Clock::time_point now) {
+  if (stopped_) return;
+  if (!loaded_) {
+    if (!load()) return;
+    reconcileNow(now);
+    applyTimeouts();
+    applySyncDaemon();
+    return;
+  }
+  if (drains_.empty()) return;
+  refreshDraining();
+  reconcileNow(now);
+}
+
+void Engine::armTimer() {
+  if (timer_armed_ || stopped_) return;
+  timer_armed_ = true;
+  timer_.expires_after(tick_interval_);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    timer_armed_ = false;
+    if (ec || stopped_) return;
+    tick(Clock::now());
+    armTimer();
+  });
+}
+
+void Engine::setHealth(const std::string& service, const Endpoint& server, bool healthy) {
+  if (!health_.set(service, server, healthy)) return;
+  log::info("ipvs: " + service + " " + server.str() + (healthy ? " healthy" : " failed"));
+  if (loaded_ && !stopped_) reconcileNow(Clock::now());
+}
+
+void Engine::applyTimeouts() {
+  const Timeouts wanted{seconds(config_.timeout_tcp), seconds(config_.timeout_tcpfin), seconds(config_.timeout_udp)};
+  if (wanted == Timeouts{}) return;
+  auto current = kernel_->timeouts();
+  if (current && (!wanted.tcp || wanted.tcp == current->tcp) &&
+      (!wanted.tcp_fin || wanted.tcp_fin == current->tcp_fin) && (!wanted.udp || wanted.udp == current->udp))
+    return;
+  if (auto set = kernel_->setTimeouts(wanted); !set) {
+    ++counters_.op_errors;
+    log::warning("ipvs: set timeouts: " + set.error().message());
+  }
+}
+
+void Engine::setSyncRole(bool master) {
+  if (sync_master_ == master) return;
+  sync_master_ = master;
+  applySyncDaemon();
+}
+
+// Master while the followed VRRP instance is MASTER, backup otherwise.
+void Engine::applySyncDaemon() {
+  if (stopped_) return;
+  if (!config_.sync) {
+    if (sync_started_) {
+      if (auto stop = kernel_->stopSyncDaemon(sync_started_->state); !stop) ++counters_.sync_errors;
+      sync_started_.reset();
+    }
+    return;
+  }
+  const SyncDaemon wanted{sync_master_.value_or(false) ? SyncState::master : SyncState::backup, config_.sync->interface,
+                          static_cast<uint32_t>(config_.sync->sync_id)};
+  auto running = kernel_->syncDaemons();
+  if (!running) {
+    ++counters_.sync_errors;
+    return;
+  }
+  bool present = false;
+  for (const auto& daemon : *running) {
+    if (daemon == wanted) {
+      present = true;
+      continue;
+    }
+    if (auto stop = kernel_->stopSyncDaemon(daemon.state); !stop) {
+      ++counters_.sync_errors;
+      log::warning("ipvs: stop sync daemon: " + stop.error().message());
+    }
+  }
+  if (!present) {
+    if (auto start = kernel_->startSyncDaemon(wanted); !start) {
+      ++counters_.sync_errors;
+      log::warning("ipvs: start sync daemon (" + std::string(syncStateName(wanted.state)) + " on " + wanted.interface +
+                   "): " + start.error().message());
+      return;
+    }
+    log::info("ipvs: sync daemon " + std::string(syncStateName(wanted.state)) + " on " + wanted.interface);
+  }
+  sync_started_ = wanted;
+}
+
+void Engine::stop(std::function<void()> done) {
+  stopped_ = true;
+  timer_.cancel();
+  if (config_.flush_on_stop && loaded_) {
+    std::vector<Op> deletes;
+    for (const auto& [key, state] : actual_)
+      if (owned_.contains(key)) deletes.push_back(Op{Op::Kind::deleteService, state.service, {}});
+    const auto results = kernel_->executeAll(deletes);
+    for (std::size_t i = 0; i < deletes.size(); ++i) {
+      if (results[i].ok()) {
+        actual_.erase(deletes[i].service.key);
+      } else {
+        ++counters_.op_errors;
+        log::warning("ipvs: " + results[i].error().message());
+      }
+    }
+    if (sync_started_ && kernel_->stopSyncDaemon(sync_started_->state).ok()) sync_started_.reset();
+    log::info("ipvs: removed " + std::to_string(deletes.size()) + " services on stop (flush_on_stop)");
+  }
+  if (done) done();
+}
+
+}  // namespace vipd::ipvs

@@ -1,0 +1,87 @@
+#pragma once
+// The "ipvs" subsystem: keeps the kernel's IPVS table equal to the config
+// (plus real-server health), on apply(), on health changes, and on a periodic
+// tick that moves drains forward. Keeps a model of the kernel table updated
+// op by op, so a reload diffs without re-reading the kernel; re-reads only
+// after EEXIST / ENOENT / ESRCH, or the real servers of draining services.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/subsystem.hpp"
+#include "conf/config.hpp"
+#include "ipvs/desired_state.hpp"
+#include "ipvs/kernel.hpp"
+#include "ipvs/reconciler.hpp"
+
+namespace vipd::ipvs {
+
+struct EngineCounters {
+  uint64_t reconciles = 0;
+  uint64_t ops_applied = 0;
+  uint64_t op_errors = 0;
+  uint64_t rereads = 0;
+  uint64_t read_errors = 0;
+  uint64_t sync_errors = 0;
+};
+
+struct LastReconcile {
+  std::size_t ops = 0;
+  std::chrono::microseconds duration{0};
+  double opsPerSecond() const;
+};
+
+class Engine final : public Subsystem {
+ public:
+  static constexpr Duration kDefaultTickInterval = std::chrono::seconds(2);
+
+  Engine(asio::io_context& io, std::unique_ptr<Kernel> kernel, Duration tick_interval = kDefaultTickInterval);
+
+  std::string name() const override { return "ipvs"; }
+  void apply(const conf::Config& config) override;
+  nlohmann::json status() const override;
+  void stop(std::function<void()> done) override;
+
+  // For the health-check subsystem: a real server of a service became (un)healthy.
+  void setHealth(const std::string& service, const Endpoint& server, bool healthy);
+  // For the daemon: the followed VRRP instance is MASTER (true) or not.
+  void setSyncRole(bool master);
+  // One step of the periodic work (the timer calls it; tests call it directly).
+  void tick(Clock::time_point now);
+
+  const EngineCounters& counters() const { return counters_; }
+  const LastReconcile& lastReconcile() const { return last_; }
+  const Table& model() const { return actual_; }
+
+ private:
+  bool load();
+  void reconcileNow(Clock::time_point now);
+  void refreshDraining();
+  void applyTimeouts();
+  void applySyncDaemon();
+  void armTimer();
+
+  asio::steady_timer timer_;
+  std::unique_ptr<Kernel> kernel_;
+  Duration tick_interval_;
+  bool timer_armed_ = false;
+  bool stopped_ = false;
+
+  conf::Ipvs config_;
+  HealthView health_;
+  bool loaded_ = false;  // actual_ holds a read of the kernel
+  Table actual_;
+  std::set<ServiceKey> owned_;
+  DrainClock drains_;
+  std::optional<bool> sync_master_;  // unset until the daemon tells; backup meanwhile
+  std::optional<SyncDaemon> sync_started_;
+
+  EngineCounters counters_;
+  LastReconcile last_;
+  std::string last_error_;
+};
+
+}  // namespace vipd::ipvs

@@ -1,0 +1,125 @@
+// Engine::status(): the snapshot behind `vipctl ipvs --json`.
+#include <map>
+
+#include "ipvs/engine.hpp"
+
+namespace vipd::ipvs {
+
+namespace {
+
+nlohmann::json statsJson(const Stats& s) {
+  return {{"conns", s.conns},       {"inpkts", s.inpkts}, {"outpkts", s.outpkts}, {"inbytes", s.inbytes},
+          {"outbytes", s.outbytes}, {"cps", s.cps},       {"inpps", s.inpps},     {"outpps", s.outpps},
+          {"inbps", s.inbps},       {"outbps", s.outbps}};
+}
+
+nlohmann::json flagsJson(uint32_t flags) {
+  nlohmann::json list = nlohmann::json::array();
+  if (flags & kFlagPersistent) list.push_back("persistent");
+  if (flags & kFlagOnePacket) list.push_back("ops");
+  if (flags & kFlagSchedFallback) list.push_back("sched-flag-1");  // sh/mh fallback
+  if (flags & kFlagSchedPort) list.push_back("sched-flag-2");      // sh/mh port
+  return list;
+}
+
+}  // namespace
+
+nlohmann::json Engine::status() const {
+  // Fresh counters from the kernel when it answers; the model otherwise.
+  Table table = actual_;
+  bool fresh = false;
+  if (auto read = readTable(*kernel_)) {
+    table = std::move(*read);
+    fresh = true;
+  }
+  const DesiredState desired = desiredState(config_, health_);
+  std::map<ServiceKey, const conf::IpvsService*> configured;
+  for (const auto& service : config_.services) configured[serviceFromConfig(service).key] = &service;
+
+  nlohmann::json services = nlohmann::json::array();
+  std::size_t servers = 0, healthy = 0, draining = 0;
+  for (const auto& [key, state] : table) {
+    const auto conf = configured.find(key);
+    const auto want = desired.services.find(key);
+    const bool owned = owned_.contains(key);
+    nlohmann::json entry = {
+        {"name", conf != configured.end() ? conf->second->name : ""},
+        {"owned", owned},
+        {"family", key.family == Family::v6 ? "inet6" : "inet"},
+        {"protocol", key.isFwmark() ? "" : std::string(protocolName(key.protocol))},
+        {"address", key.isFwmark() ? "" : key.address.str()},
+        {"port", key.port},
+        {"fwmark", key.fwmark},
+        {"scheduler", state.service.scheduler},
+        {"flags", flagsJson(state.service.flags)},
+        {"persistence_s", state.service.timeout},
+        {"netmask", state.service.netmask},
+        {"sorry_active", want != desired.services.end() && want->second.sorry_active},
+        {"stats", statsJson(state.service.stats)},
+    };
+    nlohmann::json dests = nlohmann::json::array();
+    for (const auto& [dkey, d] : state.destinations) {
+      std::string health = owned ? "draining" : "foreign";
+      int config_weight = -1;
+      if (conf != configured.end()) {
+        const Endpoint endpoint{dkey.address, dkey.port};
+        for (const auto& server : conf->second->real_servers) {
+          if (server.address != endpoint) continue;
+          health = health_.healthy(conf->second->name, endpoint) ? "healthy" : "failed";
+          config_weight = server.weight;
+        }
+        if (conf->second->sorry_server == endpoint && config_weight < 0) health = d.weight > 0 ? "sorry" : "draining";
+      }
+      ++servers;
+      if (health == "healthy") ++healthy;
+      if (health == "draining") ++draining;
+      dests.push_back({{"address", dkey.address.str()},
+                       {"port", dkey.port},
+                       {"forwarding", std::string(forwardingName(d.forwarding))},
+                       {"weight", d.weight},
+                       {"config_weight", config_weight},
+                       {"upper_threshold", d.upper_threshold},
+                       {"lower_threshold", d.lower_threshold},
+                       {"health", health},
+                       {"active_conns", d.active_conns},
+                       {"inactive_conns", d.inactive_conns},
+                       {"persistent_conns", d.persistent_conns},
+                       {"stats", statsJson(d.stats)}});
+    }
+    entry["real_servers"] = std::move(dests);
+    services.push_back(std::move(entry));
+  }
+
+  std::string summary;
+  if (!loaded_) {
+    summary = "kernel unavailable: " + last_error_;
+  } else {
+    summary = std::to_string(table.size()) + " services, " + std::to_string(servers) + " real servers (" +
+              std::to_string(healthy) + " healthy" + (draining ? ", " + std::to_string(draining) + " draining" : "") +
+              ")";
+    if (counters_.op_errors) summary += ", " + std::to_string(counters_.op_errors) + " kernel errors";
+  }
+  nlohmann::json sync = {{"configured", config_.sync.has_value()},
+                         {"role", sync_master_.value_or(false) ? "master" : "backup"}};
+  if (sync_started_)
+    sync["daemon"] = {{"state", std::string(syncStateName(sync_started_->state))},
+                      {"interface", sync_started_->interface},
+                      {"sync_id", sync_started_->sync_id}};
+  return {{"summary", summary},
+          {"kernel_available", loaded_},
+          {"fresh", fresh},
+          {"error", last_error_},
+          {"services", std::move(services)},
+          {"sync", std::move(sync)},
+          {"counters",
+           {{"reconciles", counters_.reconciles},
+            {"ops_applied", counters_.ops_applied},
+            {"op_errors", counters_.op_errors},
+            {"rereads", counters_.rereads},
+            {"read_errors", counters_.read_errors},
+            {"sync_errors", counters_.sync_errors}}},
+          {"last_reconcile",
+           {{"ops", last_.ops}, {"duration_us", last_.duration.count()}, {"ops_per_s", last_.opsPerSecond()}}}};
+}
+
+}  // namespace vipd::ipvs

@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include "ipvs/engine.hpp"
+#include "tests/fakes/fake_ipvs_kernel.hpp"
+
+namespace vipd::ipvs {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeIpvsKernel;
+
+Endpoint ep(const char* text) { return *Endpoint::parse(text); }
+
+conf::Config makeConfig() {
+  conf::Config config;
+  conf::IpvsService web;
+  web.name = "web";
+  web.address = ep("198.51.100.10:80");
+  web.scheduler = "wrr";
+  for (const char* address : {"203.0.113.1:80", "203.0.113.2:80"}) {
+    conf::RealServer server;
+    server.address = ep(address);
+    server.weight = 2;
+    web.real_servers.push_back(server);
+  }
+  config.ipvs.services.push_back(web);
+  return config;
+}
+
+const ServiceKey kWeb = ServiceKey::ofEndpoint(Protocol::tcp, *Endpoint::parse("198.51.100.10:80"));
+
+struct EngineTest : ::testing::Test {
+  asio::io_context io;
+  FakeIpvsKernel* kernel = nullptr;
+  std::unique_ptr<Engine> engine;
+
+  void SetUp() override {
+    auto fake = std::make_unique<FakeIpvsKernel>();
+    kernel = fake.get();
+    engine = std::make_unique<Engine>(io, std::move(fake));
+  }
+};
+
+TEST_F(EngineTest, ApplyProgramsTheKernelAndReportsStatus) {
+  engine->apply(makeConfig());
+  ASSERT_TRUE(kernel->table.contains(kWeb));
+  EXPECT_EQ(kernel->table.at(kWeb).service.scheduler, "wrr");
+  EXPECT_EQ(engine->counters().ops_applied, 3u);
+
+  const auto status = engine->status();
+  EXPECT_EQ(status["summary"], "1 services, 2 real servers (2 healthy)");
+  ASSERT_EQ(status["services"].size(), 1u);
+  const auto& web = status["services"][0];
+  EXPECT_EQ(web["name"], "web");
+  EXPECT_EQ(web["owned"], true);
+  EXPECT_EQ(web["address"], "198.51.100.10");
+  EXPECT_EQ(web["port"], 80);
+  ASSERT_EQ(web["real_servers"].size(), 2u);
+  EXPECT_EQ(web["real_servers"][0]["forwarding"], "dr");
+  EXPECT_EQ(web["real_servers"][0]["weight"], 2);
+  EXPECT_EQ(web["real_servers"][0]["health"], "healthy");
+  EXPECT_EQ(status["last_reconcile"]["ops"], 3);
+}
+
+TEST_F(EngineTest, ReloadOfTheSameConfigIssuesNoOpsAndNoReads) {
+  engine->apply(makeConfig());
+  kernel->clearLog();
+  engine->apply(makeConfig());
+  EXPECT_TRUE(kernel->executed.empty());
+  EXPECT_EQ(kernel->reads, 0);
+}
+
+TEST_F(EngineTest, HealthChangeDrainsAndTickDeletesWhenIdle) {
+  engine->apply(makeConfig());
+  kernel->setActiveConnections(kWeb, DestinationKey{ep("203.0.113.2:80").address, 80}, 1);
+  kernel->clearLog();
+  engine->setHealth("web", ep("203.0.113.2:80"), false);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::drainDestination);
+  EXPECT_EQ(engine->status()["services"][0]["real_servers"][1]["health"], "failed");
+
+  kernel->clearLog();
+  engine->tick(Clock::now());  // still one active connection
+  EXPECT_TRUE(kernel->executed.empty());
+  kernel->setActiveConnections(kWeb, DestinationKey{ep("203.0.113.2:80").address, 80}, 0);
+  engine->tick(Clock::now());
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::deleteDestination);
+  EXPECT_EQ(kernel->table.at(kWeb).destinations.size(), 1u);
+}
+
+TEST_F(EngineTest, MissingIpvsIsReportedThenRecoveredByTick) {
+  kernel->fail_reads_errno = EPROTONOSUPPORT;
+  engine->apply(makeConfig());
+  EXPECT_TRUE(kernel->table.empty());
+  const auto status = engine->status();
+  EXPECT_EQ(status["kernel_available"], false);
+  EXPECT_NE(status["summary"].get<std::string>().find("kernel unavailable"), std::string::npos);
+  EXPECT_GE(engine->counters().read_errors, 1u);
+
+  kernel->fail_reads_errno.reset();
+  engine->tick(Clock::now());
+  EXPECT_TRUE(kernel->table.contains(kWeb));
+}
+
+TEST_F(EngineTest, StopLeavesRulesUnlessFlushOnStop) {
+  engine->apply(makeConfig());
+  bool done = false;
+  engine->stop([&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(kernel->table.contains(kWeb));
+}
+
+TEST_F(EngineTest, FlushOnStopRemovesOnlyOwnedServices) {
+  Service foreign;
+  foreign.key = ServiceKey::ofEndpoint(Protocol::udp, ep("198.51.100.99:53"));
+  foreign.scheduler = "rr";
+  kernel->table[foreign.key] = ServiceState{foreign, {}};
+  auto config = makeConfig();
+  config.ipvs.flush_on_stop = true;
+  engine->apply(config);
+  bool done = false;
+  engine->stop([&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(kernel->table.contains(kWeb));
+  EXPECT_TRUE(kernel->table.contains(foreign.key));
+}
+
+TEST_F(EngineTest, SyncDaemonFollowsTheVrrpRole) {
+  auto config = makeConfig();
+  config.ipvs.sync = conf::IpvsSync{"eth1", 51, "VI_1"};
+  engine->apply(config);
+  ASSERT_EQ(kernel->daemons.size(), 1u);
+  EXPECT_EQ(kernel->daemons[0], (SyncDaemon{SyncState::backup, "eth1", 51}));
+  engine->setSyncRole(true);
+  ASSERT_EQ(kernel->daemons.size(), 1u);
+  EXPECT_EQ(kernel->daemons[0].state, SyncState::master);
+  EXPECT_EQ(engine->status()["sync"]["daemon"]["state"], "master");
+  engine->setSyncRole(false);
+  ASSERT_EQ(kernel->daemons.size(), 1u);
+  EXPECT_EQ(kernel->daemons[0].state, SyncState::backup);
+  config.ipvs.sync.reset();
+  engine->apply(config);
+  EXPECT_TRUE(kernel->daemons.empty());
+}
+
+TEST_F(EngineTest, ConfiguredTimeoutsAreSet) {
+  auto config = makeConfig();
+  config.ipvs.timeout_tcp = 600s;
+  engine->apply(config);
+  EXPECT_EQ(kernel->current_timeouts, (Timeouts{600, 120, 300}));
+}
+
+TEST_F(EngineTest, KernelErrorsAreCountedNotThrown) {
+  auto config = makeConfig();
+  config.ipvs.services[0].scheduler = "nosuch";
+  EXPECT_NO_THROW(engine->apply(config));
+  EXPECT_GT(engine->counters().op_errors, 0u);
+  EXPECT_NE(engine->status()["summary"].get<std::string>().find("kernel errors"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vipd::ipvs
