@@ -1,5 +1,4 @@
 #include <cctype>
-#include <regex>
 
 #include "conf/sections.hpp"
 
@@ -63,11 +62,8 @@ void readHttpOptions(TableReader& r, HealthCheck& check) {
   assign(check.expect_body, r.string("expect_body"));
   assign(check.expect_body_regex, r.boolean("expect_body_regex"));
   if (check.expect_body_regex) {
-    try {
-      std::regex(check.expect_body, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      r.error(r.has("expect_body") ? "expect_body" : "expect_body_regex",
-              std::string("invalid regular expression: ") + e.what());
+    if (auto problem = regexProblem(check.expect_body)) {
+      r.error(r.has("expect_body") ? "expect_body" : "expect_body_regex", "invalid regular expression: " + *problem);
     }
   }
   if (auto digest = r.string("digest")) {

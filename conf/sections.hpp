@@ -14,6 +14,9 @@ void readVirt(TableReader& root, Virt& virt);
 // Reports a script path problem (see script_safety.hpp) at `path`.
 void checkScript(Context& ctx, const std::string& path, const std::string& script);
 
+// Why `pattern` is not a valid ECMAScript regex, or nullopt when it is.
+std::optional<std::string> regexProblem(const std::string& pattern);
+
 // Checks across entries: unique names, references, families.
 void validate(const Config& config, Context& ctx);
 

@@ -160,6 +160,16 @@ const Row kRows[] = {
      service("[[ipvs.service.real_server]]\naddress = \"198.51.100.5:80\"\n"
              "[ipvs.service.real_server.check]\nconnect_port = 0\n"),
      "ipvs.service[0].real_server[0].check.connect_port", 7, 16, "1..65535"},
+    {"BadRegex", service("[ipvs.service.check]\ntype = \"http\"\nexpect_body = \"(\"\nexpect_body_regex = true\n"),
+     "ipvs.service[0].check.expect_body", 6, 15, "invalid regular expression"},
+    {"BadDigest", service("[ipvs.service.check]\ntype = \"http\"\ndigest = \"sha1:abcd\"\n"),
+     "ipvs.service[0].check.digest", 6, 10, "sha256:HEX"},
+    {"CommandOnHttpCheck", service("[ipvs.service.check]\ntype = \"http\"\ncommand = [\"/bin/true\"]\n"),
+     "ipvs.service[0].check.command", 6, 11, "only for type = \"script\""},
+    {"ScriptCheckEmptyCommand", service("[ipvs.service.check]\ntype = \"script\"\ncommand = []\n"),
+     "ipvs.service[0].check.command", 6, 11, "must not be empty"},
+    {"RealServerFamily", service("[[ipvs.service.real_server]]\naddress = \"[2001:db8::5]:80\"\n"),
+     "ipvs.service[0].real_server[0].address", 5, 11, "another address family"},
     // Virt.
     {"Vcpus", guest("vcpus = 0\n"), "virt.guest[0].vcpus", 3, 9, "must be in 1.."},
     {"VncPortRange", guest("vnc = 5800\n"), "virt.guest[0].vnc", 3, 7, "5900..65535"},
