@@ -58,3 +58,27 @@ std::pair<std::string, std::string> splitPath(const std::string& path) {
 }
 
 }  // namespace vipd::virt
+
+namespace vipd::virt {
+
+std::string poolTargetPath(const std::string& pool_xml) {
+  pugi::xml_document doc;
+  if (!doc.load_string(pool_xml.c_str())) return "";
+  std::string path = doc.child("pool").child("target").child("path").text().as_string();
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+VolumeFacts parseVolumeXml(const std::string& volume_xml) {
+  VolumeFacts facts;
+  pugi::xml_document doc;
+  if (!doc.load_string(volume_xml.c_str())) return facts;
+  auto volume = doc.child("volume");
+  facts.path = volume.child("target").child("path").text().as_string();
+  facts.format = volume.child("target").child("format").attribute("type").as_string();
+  facts.capacity = volume.child("capacity").text().as_ullong();  // libvirt reports bytes
+  facts.backing_path = volume.child("backingStore").child("path").text().as_string();
+  return facts;
+}
+
+}  // namespace vipd::virt

@@ -24,3 +24,18 @@ std::string overlayVolumeXml(const OverlaySpec& spec);
 std::pair<std::string, std::string> splitPath(const std::string& path);
 
 }  // namespace vipd::virt
+
+namespace vipd::virt {
+
+// <pool><target><path> of a pool's XML, "" when absent or unparsable.
+std::string poolTargetPath(const std::string& pool_xml);
+
+struct VolumeFacts {
+  std::string path;
+  std::string format;
+  uint64_t capacity = 0;
+  std::string backing_path;
+};
+VolumeFacts parseVolumeXml(const std::string& volume_xml);
+
+}  // namespace vipd::virt
