@@ -139,6 +139,18 @@ TEST(LoadExample, ExampleScriptsAreCheckedOnDisk) {
   EXPECT_FALSE(result.config);
 }
 
+TEST(LoadExample, ConfExamplesLoad) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(VIPD_CONF_EXAMPLES)) {
+    if (entry.path().extension() != ".toml") continue;
+    SCOPED_TRACE(entry.path().string());
+    Config c = loadExample(entry.path().string());
+    EXPECT_FALSE(c.vrrp_instances.empty());
+    ++count;
+  }
+  EXPECT_GE(count, 3);
+}
+
 TEST(LoadFile, MissingFileIsOneDiagnostic) {
   LoadResult result = loadFile("/nonexistent/vipd.toml");
   ASSERT_EQ(result.errors.size(), 1u);
