@@ -1,0 +1,33 @@
+#pragma once
+// http / https: GET the check's path and judge the response (status list,
+// expect_body, digest). https verifies the certificate only with tls_verify,
+// and sends SNI (`sni`, else `host`) when it is a name.
+#include <memory>
+
+#include <boost/asio/ssl.hpp>
+#include "common/asio.hpp"
+
+#include "healthcheck/checker.hpp"
+#include "healthcheck/probe_attempt.hpp"
+
+namespace vipd::healthcheck {
+
+class HttpChecker : public Checker {
+ public:
+  HttpChecker(asio::io_context& io, CheckSpec spec);
+  ~HttpChecker() override { cancel(); }
+
+  void probe(std::function<void(ProbeResult)> done) override;
+  void cancel() override;
+
+  static constexpr std::size_t kMaxResponse = 1 << 20;
+
+ private:
+  asio::io_context& io_;
+  CheckSpec spec_;
+  std::string request_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<ProbeAttempt> attempt_;
+};
+
+}  // namespace vipd::healthcheck

@@ -1,0 +1,190 @@
+#include "healthcheck/monitor.hpp"
+
+#include "common/log.hpp"
+#include "conf/config.hpp"
+#include "healthcheck/schedule.hpp"
+
+namespace vipd::healthcheck {
+
+namespace {
+
+std::string healthWord(bool healthy) { return healthy ? "healthy" : "unhealthy"; }
+
+int64_t millis(Duration d) { return d.count(); }
+
+}  // namespace
+
+Monitor::Monitor(asio::io_context& io, CheckerFactory checkers, MonitorSinks sinks)
+    : io_(io), checkers_(std::move(checkers)), sinks_(std::move(sinks)) {}
+
+Monitor::~Monitor() {
+  for (auto& [id, running] : running_) running.checker->cancel();
+}
+
+void Monitor::apply(const conf::Config& config) {
+  const bool resuming = stopped_;
+  stopped_ = false;
+  const bool user_changed = config.global.script_user != script_user_;
+  script_user_ = config.global.script_user;
+  ReloadDelta delta = book_.reload(buildPlan(config.ipvs));
+  for (const auto& id : delta.removed) {
+    running_.at(id).checker->cancel();
+    running_.erase(id);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  for (const auto& id : delta.added) {
+    startCheck(id, firstProbeAt(now, book_.checks().at(id).spec.params.warmup, fraction(random_)));
+  }
+  for (const auto& id : delta.kept) {
+    Running& running = running_.at(id);
+    const CheckSpec& spec = book_.checks().at(id).spec;
+    if (user_changed && spec.params.type == conf::CheckType::script) {
+      running.checker->cancel();
+      running.checker = checkers_(spec, script_user_);
+      if (running.in_flight) {
+        running.in_flight = false;
+        schedule(id, now);
+      }
+    } else if (resuming) {
+      schedule(id, now);
+    }
+  }
+  log::info("checks: " + std::to_string(book_.checks().size()) + " checks (" + std::to_string(delta.added.size()) +
+            " new, " + std::to_string(delta.kept.size()) + " kept, " + std::to_string(delta.removed.size()) +
+            " removed)");
+  publish(delta.events);
+}
+
+void Monitor::startCheck(const std::string& id, TimePoint first_probe) {
+  Running& running = running_[id];
+  running.checker = checkers_(book_.checks().at(id).spec, script_user_);
+  running.timer = std::make_unique<asio::steady_timer>(io_);
+  schedule(id, first_probe);
+}
+
+void Monitor::schedule(const std::string& id, TimePoint at) {
+  Running& running = running_.at(id);
+  running.timer->expires_at(at);
+  running.timer->async_wait([this, id](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) probe(id);
+  });
+}
+
+void Monitor::probe(const std::string& id) {
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  it->second.started = std::chrono::steady_clock::now();
+  it->second.in_flight = true;
+  it->second.checker->probe([this, id](ProbeResult result) { onResult(id, result); });
+}
+
+void Monitor::onResult(const std::string& id, const ProbeResult& result) {
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  Running& running = it->second;
+  running.in_flight = false;
+  const auto now = std::chrono::steady_clock::now();
+  const Events events = book_.record(id, result, now);
+  if (!stopped_) schedule(id, nextProbeAt(running.started, now, book_.checks().at(id).spec.params.interval));
+  publish(events);
+}
+
+void Monitor::publish(const Events& events) {
+  for (const auto& change : events.checks) {
+    ++check_transitions_;
+    const CheckRecord& record = book_.checks().at(change.check_id);
+    std::string line = "check " + record.spec.label() + " -> " + healthWord(change.healthy);
+    if (!change.healthy && record.last) line += " (" + record.last->error + ")";
+    (change.healthy ? log::notice : log::warning)(line);
+  }
+  for (const auto& change : events.servers) {
+    const std::string line = "real server " + change.key.server.str() + " of service " + change.key.service + " -> " +
+                             healthWord(change.healthy);
+    if (change.initial) {
+      log::debug(line + " (initial)");
+    } else {
+      ++server_transitions_;
+      (change.healthy ? log::notice : log::warning)(line);
+    }
+    if (sinks_.onRealServerHealth) sinks_.onRealServerHealth(change.key.service, change.key.server, change.healthy);
+  }
+  for (const auto& change : events.services) {
+    const std::string line = "service " + change.service + (change.has_quorum ? " has" : " lost") + " quorum (" +
+                             std::to_string(change.healthy_servers) + " healthy real servers)";
+    if (change.initial) {
+      (change.has_quorum ? log::debug : log::warning)(line + " (initial)");
+    } else {
+      ++quorum_transitions_;
+      (change.has_quorum ? log::notice : log::warning)(line);
+    }
+    if (sinks_.onServiceQuorum) sinks_.onServiceQuorum(change.service, change.has_quorum);
+  }
+}
+
+nlohmann::json Monitor::status() const {
+  const auto now = std::chrono::steady_clock::now();
+  nlohmann::json checks = nlohmann::json::array();
+  int failing = 0;
+  for (const auto& [id, record] : book_.checks()) {
+    if (!record.threshold.healthy) ++failing;
+    nlohmann::json last = nullptr;
+    if (record.last) {
+      last = {{"success", record.last->success},
+              {"error", record.last->error},
+              {"latency_ms", millis(record.last->latency)},
+              {"age_ms", std::chrono::duration_cast<Duration>(now - *record.last_probe_at).count()}};
+    }
+    checks.push_back({{"id", id},
+                      {"label", record.spec.label()},
+                      {"target", record.spec.target.str()},
+                      {"state", healthWord(record.threshold.healthy)},
+                      {"last", last},
+                      {"successes", record.successes},
+                      {"failures", record.failures},
+                      {"transitions", record.transitions},
+                      {"consecutive_successes", record.threshold.consecutive_successes},
+                      {"consecutive_failures", record.threshold.consecutive_failures},
+                      {"interval_ms", millis(record.spec.params.interval)},
+                      {"timeout_ms", millis(record.spec.params.timeout)},
+                      {"rise", record.spec.params.rise},
+                      {"fall", record.spec.params.fall}});
+  }
+  nlohmann::json services = nlohmann::json::array();
+  int without_quorum = 0;
+  for (const auto& service : book_.plan().services) {
+    nlohmann::json servers = nlohmann::json::array();
+    for (std::size_t index : service.servers) {
+      const ServerPlan& server = book_.plan().servers[index];
+      servers.push_back({{"address", server.key.server.str()},
+                         {"state", healthWord(book_.serverHealthy(server))},
+                         {"checks", server.check_ids}});
+    }
+    const bool quorum = book_.hasQuorum(service);
+    if (!quorum) ++without_quorum;
+    services.push_back({{"name", service.name},
+                        {"quorum", service.quorum},
+                        {"healthy_servers", book_.healthyServers(service)},
+                        {"has_quorum", quorum},
+                        {"real_servers", servers}});
+  }
+  std::string summary = std::to_string(book_.checks().size()) + " checks, " + std::to_string(failing) + " failing";
+  if (without_quorum > 0) summary += ", " + std::to_string(without_quorum) + " services without quorum";
+  return {{"summary", summary},
+          {"checks", checks},
+          {"services", services},
+          {"transitions",
+           {{"checks", check_transitions_}, {"real_servers", server_transitions_}, {"quorum", quorum_transitions_}}}};
+}
+
+void Monitor::stop(std::function<void()> done) {
+  stopped_ = true;
+  for (auto& [id, running] : running_) {
+    running.checker->cancel();
+    running.in_flight = false;
+    running.timer->cancel();
+  }
+  asio::post(io_, std::move(done));
+}
+
+}  // namespace vipd::healthcheck

@@ -1,0 +1,69 @@
+#pragma once
+// The "checks" subsystem: builds the deduplicated check set from the config,
+// probes each check on its schedule, and reports real-server health and
+// service quorum through the sinks (the IPVS engine and VRRP consume them;
+// no link dependency on either). Reload keeps the state and schedule of
+// unchanged checks.
+//
+// Sinks receive every change, and on first sight of a real server or service
+// its starting state (real servers start healthy, see threshold.hpp). A
+// service without quorum means: its sorry_server goes in.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/subsystem.hpp"
+#include "healthcheck/checker.hpp"
+#include "healthcheck/health_book.hpp"
+
+namespace vipd::healthcheck {
+
+struct MonitorSinks {
+  std::function<void(const std::string& service, const Endpoint& real_server, bool healthy)> onRealServerHealth;
+  std::function<void(const std::string& service, bool has_quorum)> onServiceQuorum;
+};
+
+class Monitor : public Subsystem {
+ public:
+  Monitor(asio::io_context& io, CheckerFactory checkers, MonitorSinks sinks);
+  ~Monitor() override;
+
+  std::string name() const override { return "checks"; }
+  void apply(const conf::Config& config) override;
+  nlohmann::json status() const override;
+  void stop(std::function<void()> done) override;
+
+  const HealthBook& book() const { return book_; }
+
+ private:
+  struct Running {
+    std::unique_ptr<Checker> checker;
+    std::unique_ptr<asio::steady_timer> timer;
+    TimePoint started{};
+    bool in_flight = false;
+  };
+
+  void startCheck(const std::string& id, TimePoint first_probe);
+  void schedule(const std::string& id, TimePoint at);
+  void probe(const std::string& id);
+  void onResult(const std::string& id, const ProbeResult& result);
+  void publish(const Events& events);
+
+  asio::io_context& io_;
+  CheckerFactory checkers_;
+  MonitorSinks sinks_;
+  HealthBook book_;
+  std::map<std::string, Running> running_;
+  std::string script_user_;
+  std::mt19937_64 random_{std::random_device{}()};
+  uint64_t check_transitions_ = 0;
+  uint64_t server_transitions_ = 0;
+  uint64_t quorum_transitions_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace vipd::healthcheck

@@ -1,0 +1,24 @@
+#pragma once
+// tcp: healthy when a connection to the target is established within the timeout.
+#include <memory>
+
+#include "healthcheck/checker.hpp"
+#include "healthcheck/probe_attempt.hpp"
+
+namespace vipd::healthcheck {
+
+class TcpChecker : public Checker {
+ public:
+  TcpChecker(asio::io_context& io, CheckSpec spec) : io_(io), spec_(std::move(spec)) {}
+  ~TcpChecker() override { cancel(); }
+
+  void probe(std::function<void(ProbeResult)> done) override;
+  void cancel() override;
+
+ private:
+  asio::io_context& io_;
+  CheckSpec spec_;
+  std::shared_ptr<ProbeAttempt> attempt_;
+};
+
+}  // namespace vipd::healthcheck
