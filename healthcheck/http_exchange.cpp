@@ -126,10 +126,11 @@ std::string judgeHttpResponse(const conf::HealthCheck& check, const HttpResponse
     if (!found) return "body does not match expect_body";
   }
   if (!check.digest.empty()) {
-    const std::size_t colon = check.digest.find(':');
-    const std::string algorithm = check.digest.substr(0, colon);
-    std::string expected = colon == std::string::npos ? "" : check.digest.substr(colon + 1);
-    std::transform(expected.begin(), expected.end(), expected.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string digest = check.digest;
+    std::transform(digest.begin(), digest.end(), digest.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::size_t colon = digest.find(':');
+    const std::string algorithm = digest.substr(0, colon);
+    const std::string expected = colon == std::string::npos ? "" : digest.substr(colon + 1);
     const std::string actual = hexDigest(algorithm, response.body);
     if (actual.empty()) return "unsupported digest algorithm: " + algorithm;
     if (actual != expected) return algorithm + " digest of the body is " + actual;

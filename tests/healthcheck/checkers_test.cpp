@@ -1,0 +1,232 @@
+// Real checkers against real servers on loopback.
+#include <gtest/gtest.h>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "conf/config.hpp"
+#include "healthcheck/http_checker.hpp"
+#include "healthcheck/http_exchange.hpp"
+#include "healthcheck/monitor.hpp"
+#include "healthcheck/script_checker.hpp"
+#include "healthcheck/tcp_checker.hpp"
+#include "tests/healthcheck/process_test_support.hpp"
+#include "tests/healthcheck/test_http_server.hpp"
+
+namespace vipd::healthcheck {
+namespace {
+
+using namespace std::chrono_literals;
+using vipd::testing::runUntil;
+using vipd::testing::TestHttpServer;
+
+class CheckersTest : public ::testing::Test {
+ protected:
+  CheckSpec spec(conf::CheckType type, uint16_t port) {
+    conf::HealthCheck check;
+    check.type = type;
+    check.timeout = 200ms;
+    Endpoint target;
+    target.address = *IpAddress::parse("127.0.0.1");
+    target.port = port;
+    return makeCheckSpec(check, target);
+  }
+
+  ProbeResult probeOnce(Checker& checker) {
+    std::optional<ProbeResult> result;
+    checker.probe([&](ProbeResult r) { result = std::move(r); });
+    EXPECT_FALSE(result.has_value());  // never inline
+    EXPECT_TRUE(runUntil(
+        io, [&] { return result.has_value(); }, 3s));
+    return result.value_or(ProbeResult{false, "no result", Duration(0)});
+  }
+
+  ProbeResult http(std::function<void(conf::HealthCheck&)> change = {}) {
+    CheckSpec s = spec(conf::CheckType::http, server.port());
+    if (change) change(s.params);
+    HttpChecker checker(io, s);
+    return probeOnce(checker);
+  }
+
+  asio::io_context io;
+  TestHttpServer server{io};
+};
+
+TEST_F(CheckersTest, TcpConnectsOrFails) {
+  TcpChecker up(io, spec(conf::CheckType::tcp, server.port()));
+  const ProbeResult ok = probeOnce(up);
+  EXPECT_TRUE(ok.success) << ok.error;
+  server.down();
+  const ProbeResult refused = probeOnce(up);
+  EXPECT_FALSE(refused.success);
+  EXPECT_NE(refused.error.find("refused"), std::string::npos) << refused.error;
+}
+
+TEST_F(CheckersTest, HttpHealthyAnswerPasses) {
+  const ProbeResult result = http([](auto& c) {
+    c.expect_body = "from vipd";
+    c.host = "www.example.test";
+  });
+  EXPECT_TRUE(result.success) << result.error;
+  EXPECT_NE(server.last_request.find("GET / HTTP/1.0\r\nHost: www.example.test\r\n"), std::string::npos);
+}
+
+TEST_F(CheckersTest, HttpFailureTable) {
+  struct Row {
+    const char* what;
+    TestHttpServer::Mode mode;
+    std::function<void(conf::HealthCheck&)> change;
+    const char* error_part;
+  };
+  const Row rows[] = {
+      {"500", TestHttpServer::Mode::status500, {}, "unexpected status 500"},
+      {"never answers", TestHttpServer::Mode::silent, {}, "timed out after 200ms"},
+      {"answers too slowly", TestHttpServer::Mode::slow, {}, "timed out"},
+      {"resets", TestHttpServer::Mode::reset, {}, ""},
+      {"wrong body", TestHttpServer::Mode::ok, [](auto& c) { c.expect_body = "welcome"; }, "expect_body"},
+      {"wrong body regex", TestHttpServer::Mode::ok,
+       [](auto& c) {
+         c.expect_body = "^bye";
+         c.expect_body_regex = true;
+       },
+       "expect_body"},
+      {"wrong digest", TestHttpServer::Mode::ok, [](auto& c) { c.digest = "md5:00000000000000000000000000000000"; },
+       "md5 digest"},
+  };
+  for (const auto& row : rows) {
+    server.mode = row.mode;
+    const ProbeResult result = http(row.change);
+    EXPECT_FALSE(result.success) << row.what;
+    EXPECT_NE(result.error.find(row.error_part), std::string::npos) << row.what << ": " << result.error;
+    EXPECT_LT(result.latency, 1s) << row.what;
+  }
+}
+
+TEST_F(CheckersTest, HttpDigestAndStatusListPass) {
+  server.mode = TestHttpServer::Mode::status500;
+  const std::string digest = "sha256:" + hexDigest("sha256", server.body);
+  const ProbeResult result = http([&](auto& c) {
+    c.expect_status = {200, 500};
+    c.digest = digest;
+    c.expect_body = "h.llo";
+    c.expect_body_regex = true;
+  });
+  EXPECT_TRUE(result.success) << result.error;
+}
+
+TEST_F(CheckersTest, HttpsAgainstAPlainServerFails) {
+  // The plain server waits for a request head that a TLS ClientHello never completes.
+  const ProbeResult result = http([](auto& c) { c.tls = true; });
+  EXPECT_FALSE(result.success);
+  EXPECT_EQ(result.error, "timed out after 200ms");
+  EXPECT_EQ(server.requests, 0);
+}
+
+TEST_F(CheckersTest, CancelledProbeNeverCallsBack) {
+  server.mode = TestHttpServer::Mode::silent;
+  HttpChecker checker(io, spec(conf::CheckType::http, server.port()));
+  bool called = false;
+  checker.probe([&](ProbeResult) { called = true; });
+  io.run_for(20ms);
+  checker.cancel();
+  io.run_for(300ms);
+  EXPECT_FALSE(called);
+}
+
+TEST_F(CheckersTest, ScriptExitStatusDecidesAndHangIsKilled) {
+  ASSERT_TRUE(process::adoptOrphans().ok());
+  process::ProcessRunner runner(io);
+  auto scriptSpec = [&](std::vector<std::string> argv) {
+    CheckSpec s = spec(conf::CheckType::script, server.port());
+    s.params.command = std::move(argv);
+    return s;
+  };
+  const std::string user = geteuid() == 0 ? "nobody" : getpwuid(geteuid())->pw_name;
+  ScriptChecker ok(runner, scriptSpec({"/bin/sh", "-c", "test \"$VIPD_TARGET_ADDRESS\" = 127.0.0.1"}), user);
+  EXPECT_TRUE(probeOnce(ok).success);
+  ScriptChecker failing(runner, scriptSpec({"/bin/sh", "-c", "echo backend down; exit 2"}), user);
+  EXPECT_EQ(probeOnce(failing).error, "exit status 2: backend down");
+
+  ScriptChecker hanging(runner, scriptSpec({"/bin/sh", "-c", "echo $$; sleep 30 & sleep 30"}), user);
+  const ProbeResult hung = probeOnce(hanging);
+  EXPECT_FALSE(hung.success);
+  ASSERT_EQ(hung.error.rfind("timed out after", 0), 0u) << hung.error;
+  const pid_t pgid = std::stoi(hung.error.substr(hung.error.find(": ") + 2));
+  EXPECT_TRUE(runUntil(
+      io, [&] { return vipd::testing::processesInGroup(pgid).empty(); }, 3s))
+      << ::testing::PrintToString(vipd::testing::processesInGroup(pgid));
+}
+
+TEST_F(CheckersTest, MonitorFollowsARealServerWithinTheBounds) {
+  process::ProcessRunner runner(io);
+  std::map<std::string, bool> health;
+  Monitor monitor(io, realCheckers(io, runner),
+                  {[&](const std::string& s, const Endpoint&, bool healthy) { health[s] = healthy; }, {}});
+  conf::Config config;
+  conf::IpvsService service;
+  service.name = "web";
+  conf::HealthCheck check;
+  check.type = conf::CheckType::http;
+  check.interval = 50ms;
+  check.timeout = 40ms;
+  check.rise = 2;
+  check.fall = 3;
+  service.checks = {check};
+  conf::RealServer real_server;
+  real_server.address = *Endpoint::parse("127.0.0.1:" + std::to_string(server.port()));
+  service.real_servers = {real_server};
+  config.ipvs.services = {service};
+  monitor.apply(config);
+  ASSERT_TRUE(health.at("web"));
+  const auto slack = 150ms;  // scheduling on a shared 2-core machine
+  for (auto mode : {TestHttpServer::Mode::status500, TestHttpServer::Mode::silent, TestHttpServer::Mode::reset}) {
+    server.mode = mode;
+    const auto changed = std::chrono::steady_clock::now();
+    EXPECT_TRUE(runUntil(
+        io, [&] { return !health.at("web"); }, 3 * 50ms + 40ms + 50ms + slack));
+    server.mode = TestHttpServer::Mode::ok;
+    EXPECT_TRUE(runUntil(
+        io, [&] { return health.at("web"); }, 2 * 50ms + 50ms + slack));
+    EXPECT_LT(std::chrono::steady_clock::now() - changed, 1s);
+  }
+  server.down();
+  EXPECT_TRUE(runUntil(
+      io, [&] { return !health.at("web"); }, 3 * 50ms + 40ms + 50ms + slack));
+  server.up();
+  EXPECT_TRUE(runUntil(
+      io, [&] { return health.at("web"); }, 2 * 50ms + 50ms + slack));
+  EXPECT_GE(monitor.status()["transitions"]["real_servers"].get<int>(), 8);
+}
+
+TEST(HttpExchange, ParsesAndJudges) {
+  const auto parsed = parseHttpResponse("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabcdef");
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(parsed));
+  EXPECT_EQ(std::get<HttpResponse>(parsed).status, 404);
+  EXPECT_EQ(std::get<HttpResponse>(parsed).body, "abc");
+  EXPECT_EQ(expectedResponseLength("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"), 43u);
+  EXPECT_FALSE(expectedResponseLength("HTTP/1.1 200 OK\r\n\r\nbody until close"));
+  EXPECT_TRUE(std::holds_alternative<std::string>(parseHttpResponse("garbage\r\n\r\n")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(parseHttpResponse("")));
+  // RFC 1321 / FIPS 180-2 test vectors.
+  EXPECT_EQ(hexDigest("md5", "abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(hexDigest("sha256", "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  conf::HealthCheck check;
+  check.digest = "MD5:900150983CD24FB0D6963F7D28E17F72";
+  EXPECT_EQ(judgeHttpResponse(check, HttpResponse{200, "abc"}), "");
+  check.digest = "sha1:abc";
+  EXPECT_EQ(judgeHttpResponse(check, HttpResponse{200, "abc"}), "unsupported digest algorithm: sha1");
+}
+
+TEST(HttpExchange, HostHeaderDefaultsToTheTarget) {
+  conf::HealthCheck check;
+  check.type = conf::CheckType::http;
+  EXPECT_EQ(httpHostHeader(makeCheckSpec(check, *Endpoint::parse("127.0.0.1:80"))), "127.0.0.1");
+  EXPECT_EQ(httpHostHeader(makeCheckSpec(check, *Endpoint::parse("[::1]:8080"))), "[::1]:8080");
+  check.tls = true;
+  EXPECT_EQ(httpHostHeader(makeCheckSpec(check, *Endpoint::parse("127.0.0.1:443"))), "127.0.0.1");
+}
+
+}  // namespace
+}  // namespace vipd::healthcheck
