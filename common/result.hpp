@@ -17,7 +17,7 @@ struct Error {
     return Error{std::error_code(err, std::system_category()), std::move(context)};
   }
   std::string message() const { return context.empty() ? code.message() : context + ": " + code.message(); }
-  bool is(std::errc e) const { return code == std::make_error_code(e); }
+  bool is(std::errc e) const { return code == e; }
 };
 
 template <class T>

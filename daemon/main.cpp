@@ -8,13 +8,16 @@
 #include "conf/load.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/subsystems.hpp"
+#include "healthcheck/process_runner.hpp"
 
 namespace {
 
 const char* kUsage =
-    "usage: vipd -f FILE [--check] [--socket PATH] [--debug]\n"
+    "usage: vipd -f FILE [--check [--no-file-checks]] [--socket PATH] [--debug]\n"
     "  -f, --config FILE  the configuration file (required)\n"
     "      --check        validate FILE, print every error as FILE:LINE:COL: key.path: message, and exit\n"
+    "      --no-file-checks  with --check: skip the on-disk checks of scripts (for validating a config\n"
+    "                     away from the machine it is for)\n"
     "      --socket PATH  control socket path (overrides global.control_socket)\n"
     "      --debug        log debug messages\n"
     "  -V, --version      print the version\n";
@@ -22,6 +25,7 @@ const char* kUsage =
 struct Arguments {
   vipd::daemon::Options options;
   bool check = false;
+  bool file_checks = true;
   bool debug = false;
 };
 
@@ -40,6 +44,8 @@ bool parseArguments(int argc, char** argv, Arguments& args) {
       args.options.socket_override = v;
     } else if (arg == "--check") {
       args.check = true;
+    } else if (arg == "--no-file-checks") {
+      args.file_checks = false;
     } else if (arg == "--debug") {
       args.debug = true;
     } else if (arg == "-V" || arg == "--version") {
@@ -53,7 +59,7 @@ bool parseArguments(int argc, char** argv, Arguments& args) {
       return false;
     }
   }
-  return !args.options.config_path.empty();
+  return !args.options.config_path.empty() && (args.check || args.file_checks);
 }
 
 }  // namespace
@@ -66,7 +72,7 @@ int main(int argc, char** argv) {
   }
   if (args.debug) vipd::log::setMinimumLevel(vipd::log::Level::debug);
 
-  auto loaded = vipd::conf::loadFile(args.options.config_path);
+  auto loaded = vipd::conf::loadFile(args.options.config_path, {.check_files = args.file_checks});
   for (auto& error : loaded.errors) std::cerr << error.str() << "\n";
   if (args.check) {
     if (loaded.config) std::cout << args.options.config_path << ": configuration is valid\n";
@@ -77,6 +83,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Script process groups killed at their timeout are reaped by us, not left to init.
+  if (auto adopted = vipd::process::adoptOrphans(); !adopted)
+    vipd::log::warning("cannot become a child subreaper: " + adopted.error().message());
   vipd::asio::io_context io;
   vipd::daemon::Daemon daemon(io, args.options, std::move(*loaded.config), vipd::daemon::makeSubsystems(io));
   if (auto started = daemon.start(); !started) {

@@ -49,6 +49,10 @@ class Engine final : public Subsystem {
   void setHealth(const std::string& service, const Endpoint& server, bool healthy);
   // For the daemon: the followed VRRP instance is MASTER (true) or not.
   void setSyncRole(bool master);
+  // Whether [ipvs.sync] follows this VRRP instance.
+  bool syncFollows(const std::string& instance) const {
+    return config_.sync && config_.sync->follow_instance == instance;
+  }
   // One step of the periodic work (the timer calls it; tests call it directly).
   void tick(Clock::time_point now);
 
