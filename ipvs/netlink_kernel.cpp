@@ -1,6 +1,7 @@
 #include "ipvs/netlink_kernel.hpp"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@ namespace vipd::ipvs {
 namespace {
 
 constexpr int kSocketBuffer = 4 << 20;
+constexpr int kReceiveTimeoutSeconds = 5;
 
 // What the receive callbacks learn about the requests in flight.
 struct Inbox {
@@ -130,9 +132,12 @@ Status NetlinkKernel::connect() {
     disconnect();
     return libnlError(rc, "generic netlink connect");
   }
-  nl_socket_disable_auto_ack(socket_);
   nl_socket_set_buffer_size(socket_, kSocketBuffer, kSocketBuffer);
+  // A reply that never comes must not stall the daemon's only thread.
+  const timeval timeout{kReceiveTimeoutSeconds, 0};
+  ::setsockopt(nl_socket_get_fd(socket_), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   const int family = genl_ctrl_resolve(socket_, IPVS_GENL_NAME);
+  nl_socket_disable_auto_ack(socket_);  // after the resolve, which then reads its own ack
   if (family < 0) {
     disconnect();
     return Error::fromErrno(EPROTONOSUPPORT, "IPVS generic netlink family not available (ip_vs not loaded?)");
