@@ -39,7 +39,9 @@ bool GuestController::setError(const std::string& guest, const Status& status) {
 }
 
 // A guest seen running that is now off without vipd stopping it died: its
-// next start waits for an exponential backoff.
+// next start waits for an exponential backoff, counted from the start of the
+// pass that saw it (the death happened about then: a pass is short unless
+// libvirt itself is busy with the dying guest).
 void GuestController::noteDeaths(const std::vector<DomainInfo>& domains, SteadyTime now) {
   for (const auto& domain : domains) {
     auto found = books_.find(domain.name);

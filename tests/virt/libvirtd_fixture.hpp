@@ -18,9 +18,19 @@ class LibvirtDaemons {
     int status = 0;
     capture("pgrep -x libvirtd >/dev/null", &status);
     if (status == 0) throw std::runtime_error("a libvirtd is already running on this machine; not touching it");
-    std::string enter = "--net=/run/netns/" + netns_.name();
-    virtlogd_ = Child::spawn({"/usr/bin/nsenter", enter, "/usr/sbin/virtlogd"}, log_dir + "/virtlogd.log");
-    libvirtd_ = Child::spawn({"/usr/bin/nsenter", enter, "/usr/sbin/libvirtd"}, log_dir + "/libvirtd.log");
+    virtlogd_ = Child::spawn({"/usr/bin/nsenter", enter(), "/usr/sbin/virtlogd"}, log_dir + "/virtlogd.log");
+    log_dir_ = log_dir;
+    startLibvirtd();
+  }
+
+  // libvirtd going away and coming back (guests keep running meanwhile).
+  void stopLibvirtd() {
+    libvirtd_.signal(SIGTERM);
+    if (!libvirtd_.waitExit(std::chrono::seconds(15))) throw std::runtime_error("libvirtd did not stop");
+  }
+
+  void startLibvirtd() {
+    libvirtd_ = Child::spawn({"/usr/bin/nsenter", enter(), "/usr/sbin/libvirtd"}, log_dir_ + "/libvirtd.log");
     bool ready = eventually(
         [&] {
           int rc = 1;
@@ -28,7 +38,7 @@ class LibvirtDaemons {
           return rc == 0 || !libvirtd_.running();
         },
         std::chrono::seconds(60), std::chrono::milliseconds(100));
-    if (!ready || !libvirtd_.running()) throw std::runtime_error("libvirtd did not come up; see " + log_dir);
+    if (!ready || !libvirtd_.running()) throw std::runtime_error("libvirtd did not come up; see " + log_dir_);
   }
 
   ~LibvirtDaemons() {
@@ -45,6 +55,9 @@ class LibvirtDaemons {
   pid_t libvirtdPid() const { return libvirtd_.pid(); }
 
  private:
+  std::string enter() const { return "--net=/run/netns/" + netns_.name(); }
+
+  std::string log_dir_;
   NetNamespace netns_;
   Child virtlogd_;
   Child libvirtd_;

@@ -9,7 +9,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${1:?usage: virt-initramfs.sh OUT.cpio.gz}
 export PATH=$PATH:/usr/sbin:/sbin
 
-kdir=$("$here/../vm/vm-prepare.sh" | head -n1)
+prepared=$("$here/../vm/vm-prepare.sh")  # two lines; the first is the kernel directory
+kdir=${prepared%%$'\n'*}
 kver=$(cat "$kdir/version")
 root=$kdir/root
 

@@ -185,6 +185,22 @@ TEST_F(VirtTier, GuestLifecycleOnARealLibvirtd) {
   EXPECT_NE(qemuPid(), pid);
   EXPECT_TRUE(runUntil([&] { return count(console(), "VIPD-GUEST-READY") >= 2; }, 120s)) << console();
 
+  // libvirtd goes away and comes back: vipd reports it, keeps going and
+  // reconnects; the guest kept running and is not restarted.
+  std::string restarted_pid = qemuPid();
+  daemons->stopLibvirtd();
+  ASSERT_TRUE(runUntil([&] { return manager->status()["connected"] == false; }, 15s)) << manager->status().dump(2);
+  daemons->startLibvirtd();
+  ASSERT_TRUE(runUntil(
+      [&] {
+        auto status = manager->status();
+        return status["connected"] == true && status["error"] == "" && guestStatus()["state"] == "running";
+      },
+      30s))
+      << manager->status().dump(2);
+  EXPECT_EQ(qemuPid(), restarted_pid);
+  EXPECT_EQ(guestStatus()["restarts"], 1);
+
   // Memory changed in the config: the definition follows.
   manager->apply(config(192ull << 20));
   ASSERT_TRUE(runUntil([&] { return guestStatus()["memory"] == 192ull << 20; }, 30s)) << manager->status().dump(2);
