@@ -8,5 +8,8 @@ namespace vipd::ctl {
 
 std::string formatStatus(const nlohmann::json& status);
 std::string formatReload(const nlohmann::json& reload);
+std::string formatVrrp(const nlohmann::json& status);
+std::string formatIpvs(const nlohmann::json& status);
+std::string formatChecks(const nlohmann::json& status);
 
 }  // namespace vipd::ctl

@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   const std::map<std::string, Formatter> formatters = {
       {"status", vipd::ctl::formatStatus},
       {"reload", vipd::ctl::formatReload},
+      {"vrrp", vipd::ctl::formatVrrp},
+      {"ipvs", vipd::ctl::formatIpvs},
+      {"checks", vipd::ctl::formatChecks},
   };
   if (command.empty()) {
     std::fputs(kUsage, stderr);
