@@ -17,6 +17,8 @@
 #
 # Needs: LAB_BUILD (the build directory holding daemon/vipd, ctl/vipctl,
 # lab/labtool) and LAB_DIR (a writable directory for configs and logs).
+# Control sockets live in LAB_RUN (default /run/<prefix>): LAB_DIR may be a
+# 9p share in the test VM, which cannot hold sockets.
 
 LAB_PREFIX=${LAB_PREFIX:-vl$$}
 LAB_MODE=${LAB_MODE:-dr}
@@ -24,6 +26,7 @@ LAB_ADVERT=${LAB_ADVERT:-1s}
 LAB_SCHEDULER=${LAB_SCHEDULER:-rr}
 LAB_REAL_SERVERS=${LAB_REAL_SERVERS:-"rs1 rs2 rs3"}
 LAB_DIRECTORS="lb1 lb2"
+LAB_RUN=${LAB_RUN:-/run/$LAB_PREFIX}
 
 lab_ns() { echo "${LAB_PREFIX}-$1"; }
 lab_exec() {
@@ -122,7 +125,7 @@ lab_write_config() {
     cat <<CONF
 [global]
 router_id = "$lb"
-control_socket = "$LAB_DIR/$lb.sock"
+control_socket = "$LAB_RUN/$lb.sock"
 script_user = "nobody"
 
 [[vrrp.instance]]
@@ -185,12 +188,12 @@ CONF
 }
 
 lab_start_director() {
-  local lb=$1
+  local lb=$1 pid deadline=$((SECONDS + 20))
   lab_write_config "$lb"
   lab_exec "$lb" "$LAB_BUILD/daemon/vipd" -f "$LAB_DIR/$lb.toml" >>"$LAB_DIR/$lb.log" 2>&1 &
-  echo $! >"$LAB_DIR/$lb.pid"
-  local _
-  for _ in $(seq 200); do
+  pid=$!
+  echo "$pid" >"$LAB_DIR/$lb.pid"
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
     lab_vipctl "$lb" status >/dev/null 2>&1 && return 0
     sleep 0.05
   done
@@ -222,7 +225,7 @@ lab_kill_director() {
 lab_vipctl() {
   local lb=$1
   shift
-  "$LAB_BUILD/ctl/vipctl" --socket "$LAB_DIR/$lb.sock" "$@"
+  "$LAB_BUILD/ctl/vipctl" --socket "$LAB_RUN/$lb.sock" "$@"
 }
 
 # The director currently holding the VIP, or nothing.
@@ -233,9 +236,11 @@ lab_master() {
   done
 }
 
+# Waits until exactly one director (the given one, if named) holds the VIP;
+# prints it. lab_wait_master [DIRECTOR] [SECONDS]
 lab_wait_master() {
-  local _ m
-  for _ in $(seq "${2:-200}"); do
+  local m deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ]; do
     m=$(lab_master)
     if [ -n "$m" ] && [ "$(wc -w <<<"$m")" = 1 ] && { [ -z "${1:-}" ] || [ "$m" = "$1" ]; }; then
       echo "$m"
@@ -259,5 +264,6 @@ lab_down() {
     for pid in $(ip netns pids "$(lab_ns "$node")" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$(lab_ns "$node")" 2>/dev/null
   done
+  rm -rf "$LAB_RUN"
   return 0
 }
