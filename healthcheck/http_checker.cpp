@@ -1,6 +1,7 @@
 #include "healthcheck/http_checker.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <array>
 
@@ -15,9 +16,9 @@ using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
 class HttpAttempt : public ProbeAttempt {
  public:
-  HttpAttempt(asio::io_context& io, const CheckSpec& spec, asio::ssl::context* tls,
-              std::function<void(ProbeResult)> done)
-      : ProbeAttempt(io, spec.params.timeout, std::move(done)), spec_(spec), plain_(io) {
+  HttpAttempt(asio::io_context& io, const CheckSpec& spec, std::shared_ptr<const ResponseJudge> judge,
+              asio::ssl::context* tls, std::function<void(ProbeResult)> done)
+      : ProbeAttempt(io, spec.params.timeout, std::move(done)), spec_(spec), judge_(std::move(judge)), plain_(io) {
     if (tls != nullptr) tls_ = std::make_unique<TlsStream>(io, *tls);
   }
 
@@ -36,22 +37,39 @@ class HttpAttempt : public ProbeAttempt {
   asio::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
 
   void handshake() {
+    SSL* ssl = tls_->native_handle();
     const std::string server_name = !spec_.params.sni.empty() ? spec_.params.sni : spec_.params.host;
-    if (!server_name.empty() && !IpAddress::parse(server_name)) {
-      SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
-    }
+    const bool name_is_address = server_name.empty() || IpAddress::parse(server_name).has_value();
+    if (!name_is_address) SSL_set_tlsext_host_name(ssl, server_name.c_str());
     if (spec_.params.tls_verify) {
       tls_->set_verify_mode(asio::ssl::verify_peer);
-      tls_->set_verify_callback(
-          asio::ssl::host_name_verification(server_name.empty() ? spec_.target.address.str() : server_name));
+      // OpenSSL checks the name during chain verification, so a mismatch is
+      // reported as X509_V_ERR_HOSTNAME_MISMATCH / IP_ADDRESS_MISMATCH.
+      expected_name_ = server_name.empty() ? spec_.target.address.str() : server_name;
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      if (name_is_address) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, expected_name_.c_str());
+      } else {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        SSL_set1_host(ssl, expected_name_.c_str());
+      }
     } else {
       tls_->set_verify_mode(asio::ssl::verify_none);
     }
     auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
     tls_->async_handshake(asio::ssl::stream_base::client, [self](const error_code& ec) {
-      if (ec) return self->fail("tls handshake: " + ec.message());
+      if (ec) return self->fail(self->handshakeError(ec));
       self->send();
     });
+  }
+
+  std::string handshakeError(const error_code& ec) {
+    const long verify = SSL_get_verify_result(tls_->native_handle());
+    if (spec_.params.tls_verify && verify != X509_V_OK) {
+      return "tls: certificate verify failed: " + std::string(X509_verify_cert_error_string(verify)) +
+             " (expected name " + expected_name_ + ")";
+    }
+    return "tls handshake: " + ec.message();
   }
 
   void send() {
@@ -90,7 +108,7 @@ class HttpAttempt : public ProbeAttempt {
   void judge() {
     auto parsed = parseHttpResponse(response_);
     if (auto* error = std::get_if<std::string>(&parsed)) return fail(*error);
-    const std::string verdict = judgeHttpResponse(spec_.params, std::get<HttpResponse>(parsed));
+    const std::string verdict = judge_->judge(std::get<HttpResponse>(parsed));
     if (verdict.empty()) return succeed();
     fail(verdict);
   }
@@ -101,9 +119,11 @@ class HttpAttempt : public ProbeAttempt {
   }
 
   const CheckSpec spec_;  // a copy: the attempt may outlive its checker
+  std::shared_ptr<const ResponseJudge> judge_;
   asio::ip::tcp::socket plain_;
   std::unique_ptr<TlsStream> tls_;
   std::string request_;
+  std::string expected_name_;  // verified against the certificate
   std::string response_;
   std::array<char, 8192> chunk_{};
 };
@@ -111,7 +131,10 @@ class HttpAttempt : public ProbeAttempt {
 }  // namespace
 
 HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
-    : io_(io), spec_(std::move(spec)), request_(buildHttpRequest(spec_)) {
+    : io_(io),
+      spec_(std::move(spec)),
+      request_(buildHttpRequest(spec_)),
+      judge_(std::make_shared<const ResponseJudge>(spec_.params)) {
   if (spec_.params.tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     if (spec_.params.tls_verify) tls_->set_default_verify_paths();
@@ -120,7 +143,7 @@ HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
 
 void HttpChecker::probe(std::function<void(ProbeResult)> done) {
   cancel();
-  auto attempt = std::make_shared<HttpAttempt>(io_, spec_, tls_.get(), std::move(done));
+  auto attempt = std::make_shared<HttpAttempt>(io_, spec_, judge_, tls_.get(), std::move(done));
   attempt_ = attempt;
   attempt->start(request_);
 }

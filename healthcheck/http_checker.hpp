@@ -8,6 +8,7 @@
 #include "common/asio.hpp"
 
 #include "healthcheck/checker.hpp"
+#include "healthcheck/http_exchange.hpp"
 #include "healthcheck/probe_attempt.hpp"
 
 namespace vipd::healthcheck {
@@ -26,6 +27,7 @@ class HttpChecker : public Checker {
   asio::io_context& io_;
   CheckSpec spec_;
   std::string request_;
+  std::shared_ptr<const ResponseJudge> judge_;  // regex and digest prepared once per check
   std::unique_ptr<asio::ssl::context> tls_;
   std::shared_ptr<ProbeAttempt> attempt_;
 };

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <regex>
 
 namespace vipd::healthcheck {
 
@@ -107,35 +106,44 @@ std::string hexDigest(std::string_view algorithm, std::string_view data) {
   return hex;
 }
 
-std::string judgeHttpResponse(const conf::HealthCheck& check, const HttpResponse& response) {
-  const auto& allowed = check.expect_status;
-  if (std::find(allowed.begin(), allowed.end(), response.status) == allowed.end()) {
-    return "unexpected status " + std::to_string(response.status);
-  }
-  if (!check.expect_body.empty()) {
-    bool found = false;
-    if (check.expect_body_regex) {
-      try {
-        found = std::regex_search(response.body, std::regex(check.expect_body, std::regex::ECMAScript));
-      } catch (const std::regex_error& e) {
-        return std::string("invalid expect_body regex: ") + e.what();
-      }
-    } else {
-      found = response.body.find(check.expect_body) != std::string::npos;
+ResponseJudge::ResponseJudge(const conf::HealthCheck& check)
+    : expect_status_(check.expect_status), expect_body_(check.expect_body) {
+  if (!expect_body_.empty() && check.expect_body_regex) {
+    try {
+      body_regex_.emplace(expect_body_, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      regex_error_ = std::string("invalid expect_body regex: ") + e.what();
     }
-    if (!found) return "body does not match expect_body";
   }
   if (!check.digest.empty()) {
     std::string digest = check.digest;
     std::transform(digest.begin(), digest.end(), digest.begin(), [](unsigned char c) { return std::tolower(c); });
     const std::size_t colon = digest.find(':');
-    const std::string algorithm = digest.substr(0, colon);
-    const std::string expected = colon == std::string::npos ? "" : digest.substr(colon + 1);
-    const std::string actual = hexDigest(algorithm, response.body);
-    if (actual.empty()) return "unsupported digest algorithm: " + algorithm;
-    if (actual != expected) return algorithm + " digest of the body is " + actual;
+    digest_algorithm_ = digest.substr(0, colon);
+    digest_expected_ = colon == std::string::npos ? "" : digest.substr(colon + 1);
+  }
+}
+
+std::string ResponseJudge::judge(const HttpResponse& response) const {
+  if (std::find(expect_status_.begin(), expect_status_.end(), response.status) == expect_status_.end()) {
+    return "unexpected status " + std::to_string(response.status);
+  }
+  if (!regex_error_.empty()) return regex_error_;
+  if (!expect_body_.empty()) {
+    const bool found = body_regex_ ? std::regex_search(response.body, *body_regex_)
+                                   : response.body.find(expect_body_) != std::string::npos;
+    if (!found) return "body does not match expect_body";
+  }
+  if (!digest_algorithm_.empty()) {
+    const std::string actual = hexDigest(digest_algorithm_, response.body);
+    if (actual.empty()) return "unsupported digest algorithm: " + digest_algorithm_;
+    if (actual != digest_expected_) return digest_algorithm_ + " digest of the body is " + actual;
   }
   return {};
+}
+
+std::string judgeHttpResponse(const conf::HealthCheck& check, const HttpResponse& response) {
+  return ResponseJudge(check).judge(response);
 }
 
 }  // namespace vipd::healthcheck

@@ -4,9 +4,11 @@
 // substring or regex, body digest as keepalived's genhash prints it).
 #include <cstddef>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "healthcheck/check_plan.hpp"
 
@@ -34,7 +36,24 @@ std::variant<HttpResponse, std::string> parseHttpResponse(std::string_view recei
 // Hex digest of `data`; algorithm "md5" or "sha256". Empty for an unknown algorithm.
 std::string hexDigest(std::string_view algorithm, std::string_view data);
 
-// Empty when the response passes the check, else why it fails.
+// Judges responses against one check: the expect_body regex and the digest
+// are prepared once, when the check starts, not per probe.
+class ResponseJudge {
+ public:
+  explicit ResponseJudge(const conf::HealthCheck& check);
+  // Empty when the response passes the check, else why it fails.
+  std::string judge(const HttpResponse& response) const;
+
+ private:
+  std::vector<int> expect_status_;
+  std::string expect_body_;
+  std::optional<std::regex> body_regex_;
+  std::string regex_error_;  // the check's regex does not compile: every probe fails with this
+  std::string digest_algorithm_;
+  std::string digest_expected_;
+};
+
+// One-off judgement (tests): ResponseJudge(check).judge(response).
 std::string judgeHttpResponse(const conf::HealthCheck& check, const HttpResponse& response);
 
 }  // namespace vipd::healthcheck

@@ -65,6 +65,7 @@ void Monitor::startCheck(const std::string& id, TimePoint first_probe) {
 
 void Monitor::schedule(const std::string& id, TimePoint at) {
   Running& running = running_.at(id);
+  running.due = at;
   running.timer->expires_at(at);
   running.timer->async_wait([this, id](const boost::system::error_code& ec) {
     if (!ec && !stopped_) probe(id);
@@ -75,6 +76,7 @@ void Monitor::probe(const std::string& id) {
   auto it = running_.find(id);
   if (it == running_.end()) return;
   it->second.started = std::chrono::steady_clock::now();
+  lateness_.record(std::chrono::duration_cast<LatenessHistogram::Micros>(it->second.started - it->second.due));
   it->second.in_flight = true;
   it->second.checker->probe([this, id](ProbeResult result) { onResult(id, result); });
 }
@@ -173,6 +175,7 @@ nlohmann::json Monitor::status() const {
   return {{"summary", summary},
           {"checks", checks},
           {"services", services},
+          {"lateness", lateness_.toJson()},
           {"transitions",
            {{"checks", check_transitions_}, {"real_servers", server_transitions_}, {"quorum", quorum_transitions_}}}};
 }

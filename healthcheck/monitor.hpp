@@ -19,6 +19,7 @@
 #include "common/subsystem.hpp"
 #include "healthcheck/checker.hpp"
 #include "healthcheck/health_book.hpp"
+#include "healthcheck/lateness.hpp"
 
 namespace vipd::healthcheck {
 
@@ -43,6 +44,7 @@ class Monitor : public Subsystem {
   struct Running {
     std::unique_ptr<Checker> checker;
     std::unique_ptr<asio::steady_timer> timer;
+    TimePoint due{};  // when the timer was set to fire
     TimePoint started{};
     bool in_flight = false;
   };
@@ -57,6 +59,7 @@ class Monitor : public Subsystem {
   CheckerFactory checkers_;
   MonitorSinks sinks_;
   HealthBook book_;
+  LatenessHistogram lateness_;  // probe start vs its schedule, since the daemon started
   std::map<std::string, Running> running_;
   std::string script_user_;
   std::mt19937_64 random_{std::random_device{}()};

@@ -78,6 +78,11 @@ TEST_F(MonitorTest, SharedChecksRunOnceAndFeedEveryService) {
   const auto status = monitor.status();
   EXPECT_EQ(status["summary"], "2 checks, 1 failing, 1 services without quorum");
   EXPECT_EQ(status["transitions"]["real_servers"], 2);
+  // Every probe started counts in the lateness histogram (start vs schedule).
+  int probes = 0;
+  for (const auto& [id, count] : targets->probes) probes += count;
+  EXPECT_EQ(status["lateness"]["count"].get<int>(), probes);
+  EXPECT_GE(status["lateness"]["p99_ms"].get<double>(), status["lateness"]["p50_ms"].get<double>());
   EXPECT_EQ(status["transitions"]["quorum"], 1);
   bool found = false;
   for (const auto& check : status["checks"]) {
