@@ -76,7 +76,7 @@ int lifecycleEvent(virConnectPtr, virDomainPtr dom, int, int, void* opaque) {
 }
 
 void connectionClosed(virConnectPtr, int, void* opaque) {
-  auto* listener = static_cast<std::shared_ptr<LibvirtHypervisor::Listener>*>(opaque)->get();
+  auto* listener = static_cast<LibvirtHypervisor::Listener*>(opaque);
   {
     std::lock_guard lock(listener->mutex);
     listener->closed = true;
@@ -140,11 +140,17 @@ Status LibvirtHypervisor::connect() {
     listener_->closed = false;
   }
   virConnectSetKeepAlive(conn_, 2, 3);  // fails harmlessly on drivers without keepalive (test:///)
-  virConnectRegisterCloseCallback(conn_, connectionClosed, new std::shared_ptr<Listener>(listener_), freeListener);
-  lifecycle_callback_ = virConnectDomainEventRegisterAny(conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                         VIR_DOMAIN_EVENT_CALLBACK(lifecycleEvent),
-                                                         new std::shared_ptr<Listener>(listener_), freeListener);
-  if (lifecycle_callback_ < 0) log::warning("virt: no lifecycle events from " + uri_ + ", polling only");
+  // Drivers without close callbacks (test:///) accept the registration and
+  // never call a free function, so this opaque is not owned by libvirt: it is
+  // our listener_, unregistered in disconnect() before it can go away.
+  virConnectRegisterCloseCallback(conn_, connectionClosed, listener_.get(), nullptr);
+  auto* opaque = new std::shared_ptr<Listener>(listener_);  // libvirt frees it on deregistration
+  lifecycle_callback_ = virConnectDomainEventRegisterAny(
+      conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycleEvent), opaque, freeListener);
+  if (lifecycle_callback_ < 0) {
+    delete opaque;
+    log::warning("virt: no lifecycle events from " + uri_ + ", polling only");
+  }
   return Ok{};
 }
 

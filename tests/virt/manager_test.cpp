@@ -35,7 +35,7 @@ class ManagerTest : public ::testing::Test {
   }
 
   template <class Pred>
-  bool runUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
+  bool runUntil(Pred pred, std::chrono::milliseconds timeout = 20000ms) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!pred()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
