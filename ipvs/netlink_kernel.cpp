@@ -1,5 +1,6 @@
 #include "ipvs/netlink_kernel.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -15,7 +16,11 @@ namespace vipd::ipvs {
 namespace {
 
 constexpr int kSocketBuffer = 4 << 20;
-constexpr int kReceiveTimeoutSeconds = 5;
+// The kernel handles a netlink request in the sender's context: its reply
+// (or ack) is queued before sendmsg() returns, and a dump's next part is made
+// inside recvmsg(). A receive therefore waits only for a reply that was lost
+// (receive buffer overrun); this bounds that wait.
+constexpr int kReceiveTimeoutSeconds = 1;
 
 // What the receive callbacks learn about the requests in flight.
 struct Inbox {
@@ -133,7 +138,6 @@ Status NetlinkKernel::connect() {
     return libnlError(rc, "generic netlink connect");
   }
   nl_socket_set_buffer_size(socket_, kSocketBuffer, kSocketBuffer);
-  // A reply that never comes must not stall the daemon's only thread.
   const timeval timeout{kReceiveTimeoutSeconds, 0};
   ::setsockopt(nl_socket_get_fd(socket_), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   const int family = genl_ctrl_resolve(socket_, IPVS_GENL_NAME);
@@ -146,10 +150,10 @@ Status NetlinkKernel::connect() {
   return Ok{};
 }
 
-Status NetlinkKernel::send(const genl::Request& request, unsigned& sequence) {
+Status NetlinkKernel::send(const genl::Request& request, unsigned& sequence, bool ack) {
   nl_msg* msg = nlmsg_alloc_size(NLMSG_HDRLEN + request.body.size() + 64);
   if (!msg) return Error::fromErrno(ENOMEM, "netlink message");
-  const int flags = request.dump ? NLM_F_DUMP : NLM_F_ACK;
+  const int flags = request.dump ? NLM_F_DUMP : ack ? NLM_F_ACK : 0;
   nlmsghdr* header = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, flags);
   if (!header || nlmsg_append(msg, const_cast<uint8_t*>(request.body.data()), request.body.size(), NLMSG_ALIGNTO) < 0) {
     nlmsg_free(msg);
@@ -287,6 +291,36 @@ Result<std::vector<SyncDaemon>> NetlinkKernel::syncDaemons() {
 
 Status NetlinkKernel::startSyncDaemon(const SyncDaemon& daemon) { return transact(genl::newDaemon(daemon)); }
 
-Status NetlinkKernel::stopSyncDaemon(SyncState state) { return transact(genl::delDaemon(state)); }
+// Stopping a sync daemon whose kernel thread has not run yet (a stop right
+// after a start) makes kthread_stop() return -EINTR, and netlink sends no ack
+// at all for -EINTR: waiting for one would wait forever. So the stop asks for
+// no ack; an error reply, if any, is already queued when the send returns.
+Status NetlinkKernel::stopSyncDaemon(SyncState state) { return transactWithoutAck(genl::delDaemon(state)); }
+
+Status NetlinkKernel::transactWithoutAck(const genl::Request& request) {
+  if (auto connected = connect(); !connected) return connected;
+  Inbox inbox;
+  Callbacks cb = makeCallbacks(inbox);
+  if (!cb) return Error::fromErrno(ENOMEM, "netlink callbacks");
+  unsigned sequence = 0;
+  if (auto sent = send(request, sequence, false); !sent) {
+    disconnect();
+    return sent;
+  }
+  inbox.pending[sequence] = -1;
+  const int fd = nl_socket_get_fd(socket_);
+  const int fileFlags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, fileFlags | O_NONBLOCK);
+  int rc = 0;
+  // Until the queue is empty (-NLE_AGAIN); bounded in case stale replies keep coming.
+  for (int reads = 0; reads < 64 && inbox.answered == 0 && rc >= 0; ++reads) rc = nl_recvmsgs(socket_, cb.get());
+  ::fcntl(fd, F_SETFL, fileFlags);
+  if (rc < 0 && rc != -NLE_AGAIN) {
+    disconnect();
+    return libnlError(rc, "netlink receive");
+  }
+  const int err = inbox.pending[sequence];
+  return statusOf(err == -1 ? 0 : err, "IPVS");
+}
 
 }  // namespace vipd::ipvs

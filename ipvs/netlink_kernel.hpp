@@ -35,9 +35,11 @@ class NetlinkKernel final : public Kernel {
 
   Status connect();
   void disconnect();
-  Status send(const genl::Request& request, unsigned& sequence);
+  Status send(const genl::Request& request, unsigned& sequence, bool ack = true);
   // Sends one request and reads its replies (each passed to onReply) up to its ack or dump end.
   Status transact(const genl::Request& request, const ReplyHandler& onReply = {});
+  // Sends one request without NLM_F_ACK; only an error reply (queued during the send) is read.
+  Status transactWithoutAck(const genl::Request& request);
 
   std::size_t window_;
   nl_sock* socket_ = nullptr;

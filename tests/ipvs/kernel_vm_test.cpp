@@ -319,3 +319,34 @@ TEST_F(KernelVmTest, ColdStartRate) {
 
 }  // namespace
 }  // namespace vipd::ipvs
+
+namespace vipd::ipvs {
+namespace {
+
+// A stop right after a start can reach the kernel before its sync thread
+// first ran; the kernel then answers nothing (-EINTR skips the ack). The stop
+// must still return at once and leave no daemon behind.
+TEST(KernelVmSync, StopRightAfterStartReturnsAtOnce) {
+  NetlinkKernel kernel;
+  double worst = 0;
+  for (int i = 0; i < 12; ++i) {
+    const SyncState state = i % 2 ? SyncState::master : SyncState::backup;
+    ASSERT_TRUE(kernel.startSyncDaemon(SyncDaemon{state, "lo", 7}).ok());
+    const auto started = std::chrono::steady_clock::now();
+    const Status stop = kernel.stopSyncDaemon(state);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    worst = std::max(worst, took);
+    EXPECT_TRUE(stop.ok()) << i << ": " << stop.error().message();
+    EXPECT_LT(took, 1.0) << "stop " << i << " took " << took << " s";
+    auto daemons = kernel.syncDaemons();
+    ASSERT_TRUE(daemons.ok()) << daemons.error().message();
+    EXPECT_TRUE(daemons->empty()) << i;
+  }
+  std::printf("sync daemon stop right after start: worst %.3f s\n", worst);
+  const Status none = kernel.stopSyncDaemon(SyncState::master);  // errors still come back
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code.value(), ESRCH);
+}
+
+}  // namespace
+}  // namespace vipd::ipvs
