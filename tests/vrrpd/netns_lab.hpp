@@ -68,6 +68,7 @@ class Lab {
     }
     run("ip netns del " + sw());
     for (const auto& f : files_) std::remove(f.c_str());
+    for (const auto& d : dirs_) run("rm -rf " + d);
   }
 
   std::string sw() const { return prefix_ + "s"; }
@@ -77,9 +78,18 @@ class Lab {
     return files_.back();
   }
 
+  // A directory removed with everything in it by the destructor.
+  std::string dir(const std::string& name) {
+    dirs_.push_back("/tmp/" + prefix_ + "-" + name);
+    run("mkdir -p " + dirs_.back());
+    return dirs_.back();
+  }
+
   // Starts `argv` inside node i's namespace; killed in the destructor.
-  pid_t spawn(int i, std::vector<std::string> argv, const std::string& log) {
-    std::vector<std::string> full = {"/usr/sbin/ip", "netns", "exec", node(i)};
+  pid_t spawn(int i, std::vector<std::string> argv, const std::string& log) { return spawnIn(node(i), argv, log); }
+  // Starts `argv` inside namespace `ns`; killed in the destructor.
+  pid_t spawnIn(const std::string& ns, std::vector<std::string> argv, const std::string& log) {
+    std::vector<std::string> full = {"/usr/sbin/ip", "netns", "exec", ns};
     full.insert(full.end(), argv.begin(), argv.end());
     pid_t pid = fork();
     if (pid == 0) {
@@ -123,6 +133,7 @@ class Lab {
   int nodes_ = 0;
   std::vector<pid_t> pids_;
   std::vector<std::string> files_;
+  std::vector<std::string> dirs_;
 };
 
 }  // namespace vipd::vrrp::testing
