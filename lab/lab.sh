@@ -105,7 +105,8 @@ lab_up() {
 
 lab_start_rs() {
   local rs=$1
-  lab_exec "$rs" "$LAB_BUILD/lab/labtool" serve "$rs" 80 >>"$LAB_DIR/$rs.log" 2>&1 &
+  # `ip netns exec` execs the program, so $! is the server's own pid.
+  ip netns exec "$(lab_ns "$rs")" "$LAB_BUILD/lab/labtool" serve "$rs" 80 >>"$LAB_DIR/$rs.log" 2>&1 &
   echo $! >"$LAB_DIR/$rs.pid"
   disown $!
 }
@@ -190,7 +191,7 @@ CONF
 lab_start_director() {
   local lb=$1 pid deadline=$((SECONDS + 20))
   lab_write_config "$lb"
-  lab_exec "$lb" "$LAB_BUILD/daemon/vipd" -f "$LAB_DIR/$lb.toml" >>"$LAB_DIR/$lb.log" 2>&1 &
+  ip netns exec "$(lab_ns "$lb")" "$LAB_BUILD/daemon/vipd" -f "$LAB_DIR/$lb.toml" >>"$LAB_DIR/$lb.log" 2>&1 &
   pid=$!
   echo "$pid" >"$LAB_DIR/$lb.pid"
   while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
@@ -222,16 +223,36 @@ lab_kill_director() {
   rm -f "$LAB_DIR/$1.pid"
 }
 
+# A director's machine dies: vipd is SIGKILLed and the node drops off the
+# network (its switch ports go down), so neither its VIP, left on the
+# interface as a crash leaves it, nor its kernel's IPVS rules answer any more.
+# lab_revive_director brings the ports back (vipd is started separately).
+lab_crash_director() {
+  lab_kill_director "$1"
+  _lab_switch_ports "$1" down
+}
+
+lab_revive_director() { _lab_switch_ports "$1" up; }
+
+_lab_switch_ports() {
+  local index
+  for index in 0 1; do
+    ip -n "$(lab_ns sw)" link set "${LAB_PREFIX}$1$index" "$2" 2>/dev/null
+  done
+  return 0
+}
+
 lab_vipctl() {
   local lb=$1
   shift
   "$LAB_BUILD/ctl/vipctl" --socket "$LAB_RUN/$lb.sock" "$@"
 }
 
-# The director currently holding the VIP, or nothing.
+# The directors whose running vipd holds the VIP (a killed one may leave it behind).
 lab_master() {
   local lb
   for lb in $LAB_DIRECTORS; do
+    [ -f "$LAB_DIR/$lb.pid" ] || continue
     ip -n "$(lab_ns "$lb")" -o addr show dev eth0 2>/dev/null | grep -q " $(lab_vip)/" && echo "$lb"
   done
 }
