@@ -1,7 +1,8 @@
 // labtool: the lab's web server and clients. Compiled, because interpreters
 // are far too slow under TCG emulation.
 //   labtool serve NAME PORT            HTTP server: "/" answers NAME; "/stream?n=N&ms=M" sends N lines, one per M ms
-//   labtool load URL SECONDS [GAP_MS]  short requests in a row; prints a JSON summary
+//   labtool load URL SECONDS [GAP_MS [TIMEOUT_MS]]  short requests in a row (each may take TIMEOUT_MS,
+//                                      default 1000, to connect and again to answer); prints a JSON summary
 //   labtool stream URL                 one long request; prints a JSON summary of what arrived
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -178,18 +179,19 @@ bool readAll(int fd, int timeout_ms, std::string& body, std::string& error,
 
 std::string request(const Url& url) { return "GET " + url.path + " HTTP/1.0\r\nHost: " + url.host + "\r\n\r\n"; }
 
-int load(const Url& url, double seconds, int gap_ms) {
+int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
   std::map<std::string, int> by_server;
   int ok = 0, failed = 0;
-  double longest_outage = 0, outage_start = -1, last_failure = -1;
+  double longest_outage = 0, outage_start = -1, last_failure = -1, slowest = 0;
   std::string failures;
   auto start = Clock::now();
   while (secondsSince(start) < seconds) {
     double t = secondsSince(start);
     std::string error, body;
-    int fd = connectTo(url, 1000, error);
-    bool success = fd >= 0 && sendAll(fd, request(url)) && readAll(fd, 1000, body, error);
+    int fd = connectTo(url, timeout_ms, error);
+    bool success = fd >= 0 && sendAll(fd, request(url)) && readAll(fd, timeout_ms, body, error);
     if (fd >= 0) ::close(fd);
+    slowest = std::max(slowest, secondsSince(start) - t);
     auto blank = body.find("\r\n\r\n");
     if (success && body.rfind("HTTP/1.0 200", 0) == 0 && blank != std::string::npos) {
       auto name = body.substr(blank + 4);
@@ -212,8 +214,8 @@ int load(const Url& url, double seconds, int gap_ms) {
     if (gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
   }
   if (outage_start >= 0) longest_outage = std::max(longest_outage, secondsSince(start) - outage_start);
-  std::printf("{\"ok\":%d,\"failed\":%d,\"longest_outage\":%.3f,\"last_failure\":%.3f,\"by_server\":{", ok, failed,
-              longest_outage, last_failure);
+  std::printf("{\"ok\":%d,\"failed\":%d,\"longest_outage\":%.3f,\"last_failure\":%.3f,\"slowest\":%.3f,\"by_server\":{",
+              ok, failed, longest_outage, last_failure, slowest);
   bool first = true;
   for (auto& [name, count] : by_server) {
     std::printf("%s\"%s\":%d", first ? "" : ",", name.c_str(), count);
@@ -251,10 +253,10 @@ int main(int argc, char** argv) {
   std::string command = argc > 1 ? argv[1] : "";
   Url url;
   if (command == "serve" && argc == 4) return serve(argv[2], std::atoi(argv[3]));
-  if (command == "load" && (argc == 4 || argc == 5) && parseUrl(argv[2], url))
-    return load(url, std::atof(argv[3]), argc == 5 ? std::atoi(argv[4]) : 0);
+  if (command == "load" && argc >= 4 && argc <= 6 && parseUrl(argv[2], url))
+    return load(url, std::atof(argv[3]), argc >= 5 ? std::atoi(argv[4]) : 0, argc == 6 ? std::atoi(argv[5]) : 1000);
   if (command == "stream" && argc == 3 && parseUrl(argv[2], url)) return stream(url);
   std::fprintf(stderr,
-               "usage: labtool serve NAME PORT | labtool load URL SECONDS [GAP_MS] | labtool stream URL\n");
+               "usage: labtool serve NAME PORT | labtool load URL SECONDS [GAP_MS [TIMEOUT_MS]] | labtool stream URL\n");
   return 2;
 }

@@ -26,7 +26,7 @@ function(_vipd_vm_prepare_test)
 endfunction()
 
 function(vipd_vm_test name)
-  cmake_parse_arguments(V "" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
+  cmake_parse_arguments(V "" "TIMEOUT;CPUS;MEM" "COMMAND;LABELS" ${ARGN})
   if(NOT V_COMMAND)
     message(FATAL_ERROR "vipd_vm_test(${name}): COMMAND is required")
   endif()
@@ -36,10 +36,16 @@ function(vipd_vm_test name)
   if(NOT V_TIMEOUT)
     set(V_TIMEOUT 120)
   endif()
+  if(NOT V_CPUS)
+    set(V_CPUS 1)
+  endif()
+  if(NOT V_MEM)
+    set(V_MEM 512)
+  endif()
   math(EXPR ctest_timeout "${V_TIMEOUT} + 60")
   _vipd_vm_prepare_test()
   add_test(NAME ${name}
-    COMMAND ${VIPD_VM_DIR}/vm-run.sh --timeout ${V_TIMEOUT} -- ${V_COMMAND})
+    COMMAND ${VIPD_VM_DIR}/vm-run.sh --cpus ${V_CPUS} --mem ${V_MEM} --timeout ${V_TIMEOUT} -- ${V_COMMAND})
   set_tests_properties(${name} PROPERTIES
     LABELS "vm;${V_LABELS}"
     TIMEOUT ${ctest_timeout}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end tests of the director pair (issue 6) on a kernel with IPVS:
+#   e2e.sh dr|nat BUILD_DIR
+# Each scenario runs on the same lab; every check prints PASS or FAIL, and
+# the last line counts them ("N passed, M failed").
+set -uo pipefail
+mode=$1
+export LAB_BUILD=$2 LAB_MODE=$mode
+here=$(cd "$(dirname "$0")" && pwd)
+export LAB_DIR=$(mktemp -d /tmp/vipd-e2e.XXXXXX)
+source "$here/../../lab/lab.sh"
+trap 'lab_down; rm -rf "$LAB_DIR"' EXIT
+
+passed=0 failed=0
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "PASS $what"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $what"
+  fi
+}
+field() { sed -n "s/.*\"$1\":\\([0-9.-]*\\).*/\\1/p" <<<"$2"; }
+served() { sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" <<<"$2"; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+summary() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+# Health checks: interval 1 s, timeout 0.5 s, fall 2, rise 2 (lab.sh); adverts 1 s.
+# Clients give a connection 1 s (a failure is then a request that waited 1 s),
+# except in (4) and (5), "no request fails": there a client waits up to 3 s,
+# as any real one does (curl: 300 s), so a SYN retransmitted after 1 s counts.
+fall_bound=2.5            # fall x interval + timeout
+master_down=3.61          # 3 x 1 s + skew (256-100)/256 s
+
+lab_up
+check "lb1 starts" lab_start_director lb1
+check "lb2 starts" lab_start_director lb2
+check "lb1 (priority 150) is elected master" lab_wait_master lb1 20
+
+# (1) Steady traffic is balanced as the scheduler (rr) says.
+out=$(lab_load 3 10)
+echo "steady: $out"
+ok=$(field ok "$out")
+check "(1) no request fails under steady traffic" [ "$(field failed "$out")" = 0 ]
+for rs in rs1 rs2 rs3; do
+  n=$(served "$rs" "$out")
+  # rr: each of three gets a third, +-1 from the round's position and +-2 for
+  # requests cut at the window's edges.
+  check "(1) rr gives $rs a third of $ok requests (got ${n:-0})" le "$(( ok / 3 - 3 ))" "${n:-0}"
+  check "(1) rr gives $rs no more than a third of $ok (+3)" le "${n:-0}" "$(( ok / 3 + 3 ))"
+done
+
+# (2) A real server killed mid-traffic: no request fails after fall x interval
+# + timeout, and it returns after rise once restarted.
+lab_load 8 10 >"$LAB_DIR/kill_rs.json" &
+load=$!
+sleep 1
+lab_kill_rs rs2
+sleep 4
+lab_start_rs rs2
+wait "$load"
+out=$(cat "$LAB_DIR/kill_rs.json")
+echo "rs2 killed at 1 s, restarted at 5 s: $out"
+last=$(field last_failure "$out")
+check "(2) the last failure is within $fall_bound s of the kill at ~1 s (was $last)" le "$last" "$(awk -v b=$fall_bound 'BEGIN{print 1 + b + 0.5}')"
+sleep 3
+out=$(lab_load 3 10)
+check "(2) rs2 gets traffic again after rise ($(served rs2 "$out") requests)" le 1 "$(served rs2 "$out")"
+
+# (3) The master crashes during a long-lived connection and a stream of short
+# requests: the long connection survives (IPVS connection sync), short
+# requests fail for no longer than Master_Down_Interval + 1 s.
+lab_stream 100 100 >"$LAB_DIR/stream.json" &
+stream=$!
+lab_load 10 10 >"$LAB_DIR/crash.json" &
+load=$!
+sleep 2
+lab_crash_director lb1
+check "(3) lb2 takes the VIP" lab_wait_master lb2 10
+wait "$load"
+wait "$stream"
+stream_out=$(cat "$LAB_DIR/stream.json")
+out=$(cat "$LAB_DIR/crash.json")
+echo "crash: short requests $out"
+echo "crash: long connection $stream_out"
+check "(3) the long connection survives the failover (all 100 lines)" grep -q '"complete":true,"lines":100' <<<"$stream_out"
+outage=$(field longest_outage "$out")
+check "(3) short requests fail for at most $master_down + 1 s (outage $outage s)" le "$outage" "$(awk -v b=$master_down 'BEGIN{print b + 1}')"
+
+# lb1's machine comes back: vipd restarts, removes the VIP a crash left, preempts.
+lab_revive_director lb1
+check "lb1 restarts after the crash" lab_start_director lb1
+check "lb1 preempts back to master" lab_wait_master lb1 20
+sleep 1
+
+# (4) SIGHUP on both directors with an added real server: no request fails,
+# and the new server gets traffic.
+export LAB_EXTRA_RS=rs4
+LAB_REAL_SERVERS_SAVED=$LAB_REAL_SERVERS
+_lab_node rs4 "$([ "$mode" = nat ] && echo br1 || echo br0)"
+ip -n "$(lab_ns rs4)" addr add "$(lab_rs_address rs4)/24" dev eth0
+if [ "$mode" = nat ]; then
+  ip -n "$(lab_ns rs4)" route add default via "$(lab_inside_vip)"
+else
+  ip -n "$(lab_ns rs4)" addr add "$(lab_vip)/32" dev lo
+  lab_exec rs4 sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+fi
+lab_start_rs rs4
+lab_load 6 10 3000 >"$LAB_DIR/reload.json" &
+load=$!
+sleep 1
+for lb in lb1 lb2; do
+  lab_write_config "$lb"
+  lab_signal_director "$lb" HUP
+done
+wait "$load"
+out=$(cat "$LAB_DIR/reload.json")
+echo "reload: $out"
+check "(4) no request fails across the reload" [ "$(field failed "$out")" = 0 ]
+check "(4) the added rs4 gets traffic ($(served rs4 "$out") requests)" le 1 "$(served rs4 "$out")"
+check "(4) generation 2 runs on lb1" grep -q "generation  2" <(lab_vipctl lb1 status)
+check "(4) generation 2 runs on lb2" grep -q "generation  2" <(lab_vipctl lb2 status)
+
+# (5) Both directors restarted one after the other: no request fails.
+lab_load 16 10 3000 >"$LAB_DIR/restart.json" &
+load=$!
+sleep 1
+lab_stop_director lb1
+lab_start_director lb1
+lab_wait_master lb1 20 >/dev/null
+sleep 1
+lab_stop_director lb2
+lab_start_director lb2
+wait "$load"
+out=$(cat "$LAB_DIR/restart.json")
+echo "restarts: $out"
+check "(5) no request fails while both directors restart in turn" [ "$(field failed "$out")" = 0 ]
+check "(5) lb1 is master again at the end" lab_wait_master lb1 10
+
+summary
