@@ -65,6 +65,9 @@ Manager::~Manager() {
 void Manager::apply(const conf::Config& config) {
   desired_ = config.virt;
   applied_ = true;
+  // The poll timer first: it keeps the io_context's work count above zero
+  // even if the worker finishes the job below before this function returns.
+  armTimer();
   std::weak_ptr<int> alive = alive_;
   asio::post(pool_, [this, virt = config.virt, alive, work = asio::make_work_guard(io_)] {
     Worker& w = *worker_;
@@ -85,7 +88,6 @@ void Manager::apply(const conf::Config& config) {
     w.desired_bridges = virt.bridges;
   });
   requestPass();
-  armTimer();
 }
 
 void Manager::armTimer() {

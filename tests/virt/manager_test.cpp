@@ -40,6 +40,10 @@ class ManagerTest : public ::testing::Test {
     while (!pred()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       io.run_one_for(20ms);
+      if (io.stopped() && !pred()) {
+        ADD_FAILURE() << "the io_context ran out of work after " << manager.passes() << " passes";
+        return false;
+      }
     }
     return true;
   }
@@ -56,7 +60,8 @@ TEST_F(ManagerTest, AppliesConfigAndReportsStatus) {
   std::vector<std::pair<std::string, bool>> changes;
   manager.onGuestRunningChanged([&](const std::string& name, bool running) { changes.emplace_back(name, running); });
   manager.apply(config);
-  ASSERT_TRUE(runUntil([&] { return manager.guestRunning("g1"); }));
+  ASSERT_TRUE(runUntil([&] { return manager.guestRunning("g1"); }))
+      << manager.passes() << " passes, status " << manager.status().dump(2);
   EXPECT_EQ(changes, (std::vector<std::pair<std::string, bool>>{{"g1", true}}));
 
   auto status = manager.status();
