@@ -85,8 +85,8 @@ void Instance::start() {
   }
   primary_ = findPrimaryAddress();
   params_ = makeParams();
-  feed(EventKind::startup);
-  if (tracking_fault_ || sync_fault_) feed(EventKind::fault);
+  // A tracked fault at start-up goes straight to Fault (no BACKUP on the way for notify scripts).
+  feed(tracking_fault_ || sync_fault_ ? EventKind::fault : EventKind::startup);
 }
 
 void Instance::shutdown() {

@@ -43,12 +43,15 @@ class VipdNode {
     socket_ = lab.file("vipd" + std::to_string(node) + ".sock");
   }
   void writeConfig(const Protocol& p, int priority, const std::string& extra = "") {
-    std::ofstream(config_) << "[global]\ncontrol_socket = \"" << socket_
+    std::ofstream(config_) << "[global]\n"
+                           << global_ << "control_socket = \"" << socket_
                            << "\"\n[[vrrp.instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\n"
                            << "version = " << p.version << "\npriority = " << priority << "\nadvert_interval = \""
                            << p.interval_cs * 10 << "ms\"\nvirtual_addresses = [\"" << kVip << "/24\"]\n"
                            << extra;
   }
+  // More [global] keys, each line ending in a newline.
+  void setGlobal(std::string keys) { global_ = std::move(keys); }
   void start(const Protocol& p, int priority, const std::string& extra = "") {
     writeConfig(p, priority, extra);
     pid_ = lab_.spawn(node_, {VIPD_BIN, "-f", config_}, lab_.file("vipd" + std::to_string(node_) + ".log"));
@@ -77,7 +80,7 @@ class VipdNode {
  private:
   Lab& lab_;
   int node_;
-  std::string config_, socket_;
+  std::string config_, socket_, global_;
   pid_t pid_ = -1;
 };
 
