@@ -10,7 +10,7 @@ source "$here/lab.sh"
 trap lab_down EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-pretty() { sed -e 's/^{//' -e 's/}$//' -e 's/,"failures":\[.*\]//'; }
+pretty() { sed -e 's/^{"started_at":[0-9.]*,//' -e 's/}$//' -e 's/,"failures":\[.*\]//'; }
 
 step "Building the lab ($LAB_MODE): a client, two directors (lb1 priority 150, lb2 priority 100), three nginx-like real servers"
 lab_up
@@ -28,7 +28,7 @@ step "vipctl vrrp and vipctl ipvs on $master"
 lab_vipctl "$master" vrrp
 lab_vipctl "$master" ipvs
 
-step "Client: 3 s of requests to http://$(lab_vip)/ (rr over three real servers)"
+step "Client: 3 s of requests to http://$(lab_vip)/ (Maglev hashing, mh, spreads them over three real servers)"
 lab_load 3 20 | pretty
 
 step "rs2 dies: its health check fails (fall 2 x 1 s + 0.5 s timeout) and IPVS drops it"

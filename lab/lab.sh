@@ -23,7 +23,14 @@
 LAB_PREFIX=${LAB_PREFIX:-vl$$}
 LAB_MODE=${LAB_MODE:-dr}
 LAB_ADVERT=${LAB_ADVERT:-1s}
-LAB_SCHEDULER=${LAB_SCHEDULER:-rr}
+# Maglev hashing over (client address, port) with sloppy TCP on the
+# directors: a director that takes over mid-connection, before the kernel's
+# connection sync has told it of that connection, still sends its packets to
+# the same real server instead of answering them with a reset. "fallback"
+# makes mh pass over a real server at weight 0 (failed or draining) rather
+# than drop the connections that hash to it.
+LAB_SCHEDULER=${LAB_SCHEDULER:-mh}
+LAB_SCHEDULER_FLAGS=${LAB_SCHEDULER_FLAGS-'"fallback", "port"'}
 LAB_REAL_SERVERS=${LAB_REAL_SERVERS:-"rs1 rs2 rs3"}
 LAB_DIRECTORS="lb1 lb2"
 LAB_RUN=${LAB_RUN:-/run/$LAB_PREFIX}
@@ -83,6 +90,8 @@ lab_up() {
     else
       _lab_node "$lb" br0
     fi
+    # The IPVS sysctls appear once the module is loaded (the VM loads it at boot).
+    lab_exec "$lb" sysctl -qw net.ipv4.vs.sloppy_tcp=1
     ip -n "$(lab_ns "$lb")" addr add "$out.$octet/24" dev eth0
   done
 
@@ -164,6 +173,7 @@ name = "web"
 address = "$(lab_vip):80"
 protocol = "tcp"
 scheduler = "$LAB_SCHEDULER"
+scheduler_flags = [$LAB_SCHEDULER_FLAGS]
 forwarding = "$forwarding"
 
 [ipvs.service.check]

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <fcntl.h>
 
@@ -185,6 +187,8 @@ int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
   double longest_outage = 0, outage_start = -1, last_failure = -1, slowest = 0;
   std::string failures;
   auto start = Clock::now();
+  timespec started_at{};
+  clock_gettime(CLOCK_REALTIME, &started_at);
   while (secondsSince(start) < seconds) {
     double t = secondsSince(start);
     std::string error, body;
@@ -214,8 +218,9 @@ int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
     if (gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
   }
   if (outage_start >= 0) longest_outage = std::max(longest_outage, secondsSince(start) - outage_start);
-  std::printf("{\"ok\":%d,\"failed\":%d,\"longest_outage\":%.3f,\"last_failure\":%.3f,\"slowest\":%.3f,\"by_server\":{",
-              ok, failed, longest_outage, last_failure, slowest);
+  std::printf("{\"started_at\":%ld.%09ld,\"ok\":%d,\"failed\":%d,\"longest_outage\":%.3f,\"last_failure\":%.3f,\"slowest\":%.3f,\"by_server\":{",
+              static_cast<long>(started_at.tv_sec), started_at.tv_nsec, ok, failed, longest_outage, last_failure,
+              slowest);
   bool first = true;
   for (auto& [name, count] : by_server) {
     std::printf("%s\"%s\":%d", first ? "" : ",", name.c_str(), count);
