@@ -87,6 +87,31 @@ void Engine::refreshDraining() {
   }
 }
 
+// Copies the kernel's counters of the real servers of the next `services`
+// services (round robin) into the model; settings stay as the model has them.
+void Engine::refreshCounters(std::size_t services) {
+  if (actual_.empty()) return;
+  auto it = counters_cursor_ ? actual_.lower_bound(*counters_cursor_) : actual_.begin();
+  for (std::size_t n = 0; n < services && n < actual_.size(); ++n) {
+    if (it == actual_.end()) it = actual_.begin();
+    auto read = kernel_->destinations(it->first);
+    if (!read) {
+      ++counters_.read_errors;
+      return;
+    }
+    for (const auto& fresh : *read) {
+      auto known = it->second.destinations.find(fresh.key);
+      if (known == it->second.destinations.end()) continue;
+      known->second.active_conns = fresh.active_conns;
+      known->second.inactive_conns = fresh.inactive_conns;
+      known->second.persistent_conns = fresh.persistent_conns;
+      known->second.stats = fresh.stats;
+    }
+    ++it;
+  }
+  counters_cursor_ = it == actual_.end() ? std::nullopt : std::optional<ServiceKey>(it->first);
+}
+
 void Engine::tick(Clock::time_point now) {
   if (stopped_) return;
   if (!loaded_) {
@@ -96,9 +121,11 @@ void Engine::tick(Clock::time_point now) {
     applySyncDaemon();
     return;
   }
-  if (drains_.empty()) return;
-  refreshDraining();
-  reconcileNow(now);
+  if (!drains_.empty()) {
+    refreshDraining();
+    reconcileNow(now);
+  }
+  refreshCounters(kCounterServicesPerTick);
 }
 
 void Engine::armTimer() {

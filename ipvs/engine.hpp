@@ -37,6 +37,10 @@ struct LastReconcile {
 class Engine final : public Subsystem {
  public:
   static constexpr Duration kDefaultTickInterval = std::chrono::seconds(2);
+  // Real servers' counters (connections, rates) are read for at most this
+  // many services per tick, round robin: status() reads no real server, and
+  // no tick costs more than this many dumps, whatever the table's size.
+  static constexpr std::size_t kCounterServicesPerTick = 256;
 
   Engine(asio::io_context& io, std::unique_ptr<Kernel> kernel, Duration tick_interval = kDefaultTickInterval);
 
@@ -64,6 +68,7 @@ class Engine final : public Subsystem {
   bool load();
   void reconcileNow(Clock::time_point now);
   void refreshDraining();
+  void refreshCounters(std::size_t services);
   void applyTimeouts();
   void applySyncDaemon();
   void armTimer();
@@ -82,6 +87,7 @@ class Engine final : public Subsystem {
   DrainClock drains_;
   std::optional<bool> sync_master_;  // unset until the daemon tells; backup meanwhile
   std::optional<SyncDaemon> sync_started_;
+  std::optional<ServiceKey> counters_cursor_;  // the next service whose real servers' counters are read
 
   EngineCounters counters_;
   LastReconcile last_;

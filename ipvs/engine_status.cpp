@@ -25,12 +25,16 @@ nlohmann::json flagsJson(uint32_t flags) {
 }  // namespace
 
 nlohmann::json Engine::status() const {
-  // Fresh counters from the kernel when it answers; the model otherwise.
+  // The model, with every service's counters from one dump of the services;
+  // real servers' counters as the last ticks read them (refreshCounters).
   Table table = actual_;
   bool fresh = false;
-  if (auto read = readTable(*kernel_)) {
-    table = std::move(*read);
-    fresh = true;
+  if (loaded_) {
+    if (auto read = kernel_->services()) {
+      fresh = true;
+      for (const auto& service : *read)
+        if (auto it = table.find(service.key); it != table.end()) it->second.service.stats = service.stats;
+    }
   }
   const DesiredState desired = desiredState(config_, health_);
   std::map<ServiceKey, const conf::IpvsService*> configured;
@@ -108,6 +112,9 @@ nlohmann::json Engine::status() const {
   return {{"summary", summary},
           {"kernel_available", loaded_},
           {"fresh", fresh},
+          {"real_server_counters",
+           {{"services_per_tick", kCounterServicesPerTick},
+            {"tick_ms", std::chrono::duration_cast<std::chrono::milliseconds>(tick_interval_).count()}}},
           {"error", last_error_},
           {"services", std::move(services)},
           {"sync", std::move(sync)},

@@ -161,3 +161,59 @@ TEST_F(EngineTest, KernelErrorsAreCountedNotThrown) {
 
 }  // namespace
 }  // namespace vipd::ipvs
+
+namespace vipd::ipvs {
+namespace {
+
+conf::Config manyServices(int count) {
+  conf::Config config;
+  for (int i = 0; i < count; ++i) {
+    conf::IpvsService s;
+    s.name = "s" + std::to_string(i);
+    s.address = *Endpoint::parse("198.51.100.1:" + std::to_string(1000 + i));
+    s.scheduler = "rr";
+    conf::RealServer server;
+    server.address = *Endpoint::parse("203.0.113.1:80");
+    s.real_servers.push_back(server);
+    config.ipvs.services.push_back(s);
+  }
+  return config;
+}
+
+TEST(EngineCounters, StatusReadsOnlyTheServiceDumpAndTicksRefreshRealServersInSlices) {
+  asio::io_context io;
+  auto fake = std::make_unique<testing::FakeIpvsKernel>();
+  auto* kernel = fake.get();
+  Engine engine(io, std::move(fake));
+  const int count = static_cast<int>(Engine::kCounterServicesPerTick) + 44;
+  engine.apply(manyServices(count));
+  ASSERT_EQ(kernel->table.size(), static_cast<std::size_t>(count));
+
+  const ServiceKey first = kernel->table.begin()->first;
+  const ServiceKey last = kernel->table.rbegin()->first;
+  const DestinationKey rs{Endpoint::parse("203.0.113.1:80")->address, 80};
+  kernel->setActiveConnections(first, rs, 7);
+  kernel->setActiveConnections(last, rs, 9);
+
+  kernel->clearLog();
+  auto status = engine.status();
+  EXPECT_EQ(kernel->reads, 1);  // one services dump, no real server dump
+  EXPECT_EQ(status["services"].size(), static_cast<std::size_t>(count));
+  EXPECT_EQ(status["services"][0]["real_servers"][0]["active_conns"], 0);  // not read yet
+
+  kernel->clearLog();
+  engine.tick(Clock::now());
+  EXPECT_EQ(kernel->reads, static_cast<int>(Engine::kCounterServicesPerTick));
+  status = engine.status();
+  EXPECT_EQ(status["services"][0]["real_servers"][0]["active_conns"], 7);
+  EXPECT_EQ(status["services"][count - 1]["real_servers"][0]["active_conns"], 0);  // next slice
+
+  kernel->clearLog();
+  engine.tick(Clock::now());
+  EXPECT_EQ(kernel->reads, static_cast<int>(Engine::kCounterServicesPerTick));  // 44 left, then round again
+  EXPECT_EQ(engine.status()["services"][count - 1]["real_servers"][0]["active_conns"], 9);
+  EXPECT_TRUE(kernel->executed.empty());
+}
+
+}  // namespace
+}  // namespace vipd::ipvs

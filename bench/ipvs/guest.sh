@@ -1,0 +1,60 @@
+#!/bin/bash
+# guest.sh TOOL DIR RULES BUILD: runs INSIDE a fresh bench VM; prints one JSON line.
+# Wall time from the tool's start until the kernel holds RULES rules
+# (services + real servers), counted in /proc/net/ip_vs.
+set -euo pipefail
+tool=$1 dir=$2 rules=$3 build=$4
+now() { date +%s.%N; }
+count() { tail -n +4 /proc/net/ip_vs | wc -l; }
+elapsed() { echo "$2 - $1" | bc; }
+cd /tmp
+case $tool in
+  vipd)
+    cp "$dir/vipd.toml" /tmp/vipd-current.toml
+    t0=$(now)
+    "$build/daemon/vipd" -f /tmp/vipd-current.toml >/tmp/vipd.log 2>&1 &
+    pid=$!
+    # vipd logs the end of its reconcile; then one count confirms the kernel.
+    until grep -q "ipvs: reconciled" /tmp/vipd.log; do
+      kill -0 $pid || { cat /tmp/vipd.log >&2; exit 1; }
+      sleep 0.02
+    done
+    t1=$(now)
+    have=$(count)
+    first=$(grep "ipvs: reconciled" /tmp/vipd.log | head -1 | sed 's/.*ipvs: //')
+    until "$build/ctl/vipctl" --socket /run/vipd-bench.sock status >/dev/null 2>&1; do sleep 0.05; done
+    # status cost: vipctl ipvs --json now; ipvsadm -Ln = one dump per service,
+    # the full re-read status() did before on every call.
+    s0=$(now); "$build/ctl/vipctl" --socket /run/vipd-bench.sock ipvs --json >/tmp/status.json; s1=$(now)
+    r0=$(now); ipvsadm -Ln >/dev/null; r1=$(now)
+    # one-change reload: same path, new contents, SIGHUP.
+    cat "$dir/vipd-reload.toml" >/tmp/vipd-current.toml
+    h0=$(now)
+    kill -HUP $pid
+    until grep -q "reloaded: generation 2" /tmp/vipd.log; do sleep 0.02; done
+    h1=$(now)
+    second=$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n 2p | sed 's/.*ipvs: //')
+    echo "{\"tool\":\"vipd\",\"rules\":$have,\"wall_s\":$(elapsed "$t0" "$t1"),\"cold\":\"$first\",\"status_s\":$(elapsed "$s0" "$s1"),\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":$(elapsed "$h0" "$h1"),\"reload\":\"$second\"}"
+    kill -TERM $pid; wait $pid || true
+    ;;
+  ipvsadm)
+    t0=$(now)
+    ipvsadm -R <"$dir/ipvsadm.rules"
+    t1=$(now)
+    echo "{\"tool\":\"ipvsadm\",\"rules\":$(count),\"wall_s\":$(elapsed "$t0" "$t1")}"
+    ;;
+  keepalived)
+    t0=$(now)
+    keepalived -n -l -C -f "$dir/keepalived.conf" -p /run/ka.pid -c /run/ka-chk.pid >/tmp/ka.log 2>&1 &
+    pid=$!
+    polls=0
+    while [ "$(count)" -lt "$rules" ]; do
+      polls=$((polls + 1))
+      kill -0 $pid || { cat /tmp/ka.log >&2; exit 1; }
+      sleep 0.1
+    done
+    t1=$(now)
+    echo "{\"tool\":\"keepalived\",\"rules\":$(count),\"wall_s\":$(elapsed "$t0" "$t1"),\"polls\":$polls}"
+    kill -TERM $pid; wait $pid || true
+    ;;
+esac
