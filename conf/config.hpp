@@ -95,6 +95,7 @@ struct HealthCheck {
   std::optional<uint16_t> connect_port;      // default: the real server's port
   std::optional<IpAddress> connect_address;  // default: the real server's address
   Duration warmup = 0s;                      // first check at a random delay in [0, warmup]
+  bool initial_down = false;                 // initial_state = "down": out until the first rise
 
   bool operator==(const HealthCheck&) const = default;
 };

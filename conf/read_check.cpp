@@ -114,6 +114,7 @@ HealthCheck readCheck(TableReader& r) {
     check.connect_address = *address;
   }
   assign(check.warmup, r.duration("warmup"));
+  if (auto state = r.choice("initial_state", {"up", "down"})) check.initial_down = *state == "down";
   if (check.interval <= Duration::zero()) r.error("interval", "must be greater than 0");
   if (check.timeout <= Duration::zero())
     r.error("timeout", "must be greater than 0");

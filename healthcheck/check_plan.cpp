@@ -41,6 +41,8 @@ std::string checkId(const conf::HealthCheck& p, const Endpoint& target) {
       fields.push_back(p.command);
       break;
   }
+  // Only when set, so that the ids of existing configs stay as they were.
+  if (p.initial_down) fields.push_back("initial_state=down");
   return fields.dump();
 }
 

@@ -16,7 +16,9 @@ ReloadDelta HealthBook::reload(CheckPlan plan) {
       records.emplace(id, std::move(record));
       delta.kept.push_back(id);
     } else {
-      records.emplace(id, CheckRecord{spec, {}, {}, {}, 0, 0, 0});
+      ThresholdState start;
+      start.healthy = !spec.params.initial_down;  // initial_state = "down": out until the first rise
+      records.emplace(id, CheckRecord{spec, start, {}, {}, 0, 0, 0});
       delta.added.push_back(id);
     }
   }

@@ -5,7 +5,8 @@
 // Initial state: healthy, as keepalived starts its real servers (outside its
 // alpha mode). A new real server takes traffic at once and leaves after `fall`
 // failures; starting unhealthy instead would keep a whole pool out of IPVS for
-// rise x interval after every start.
+// rise x interval after every start. A check with initial_state = "down"
+// starts unhealthy instead (keepalived's alpha mode) and joins after `rise`.
 namespace vipd::healthcheck {
 
 struct Threshold {

@@ -65,6 +65,7 @@ TEST(ConfValues, ChecksAsTableArrayAndOverride) {
       "[[ipvs.service.check]]\ntype = \"http\"\npath = \"/health\"\nexpect_status = [200, 204]\n"
       "expect_body = \"^ok\"\nexpect_body_regex = true\ntls = true\nsni = \"www\"\nhost = \"www\"\n"
       "digest = \"md5:0123456789abcdef0123456789abcdef\"\nwarmup = \"3s\"\nconnect_port = 8080\n"
+      "initial_state = \"down\"\n"
       "[[ipvs.service.real_server]]\naddress = \"198.51.100.5:80\"\ncheck = []\n"
       "[[ipvs.service.real_server]]\naddress = \"198.51.100.6:80\"\n"
       "[ipvs.service.real_server.check]\ntype = \"script\"\ncommand = [\"/bin/check\", \"arg\"]\n"
@@ -84,6 +85,8 @@ TEST(ConfValues, ChecksAsTableArrayAndOverride) {
   EXPECT_EQ(http.host, "www");
   EXPECT_EQ(http.digest, "md5:0123456789abcdef0123456789abcdef");
   EXPECT_EQ(http.warmup, 3s);
+  EXPECT_TRUE(http.initial_down);
+  EXPECT_FALSE(s.checks[0].initial_down);  // default "up"
   EXPECT_EQ(http.connect_port, 8080);
   ASSERT_EQ(s.real_servers.size(), 3u);
   ASSERT_TRUE(s.real_servers[0].checks);

@@ -62,6 +62,32 @@ TEST(HealthBook, FirstPlanAnnouncesInitialStateHealthy) {
   EXPECT_TRUE(delta.events.services[0].initial);
 }
 
+TEST(HealthBook, InitialStateDownWaitsForRise) {
+  Driver d;
+  conf::Ipvs ipvs;
+  ipvs.services.push_back(service("web", 1, {"127.0.0.1:80"}));
+  ipvs.services[0].checks[0].initial_down = true;
+  ipvs.services[0].checks[0].rise = 3;
+  const ReloadDelta delta = d.book.reload(buildPlan(ipvs));
+  ASSERT_EQ(delta.events.servers.size(), 1u);
+  EXPECT_FALSE(delta.events.servers[0].healthy);
+  EXPECT_TRUE(delta.events.servers[0].initial);
+  ASSERT_EQ(delta.events.services.size(), 1u);
+  EXPECT_FALSE(delta.events.services[0].has_quorum);
+  const std::string id = delta.added.at(0);
+  EXPECT_NE(id, idOf(tcpCheck(3, 2), "127.0.0.1:80"));  // "down" is part of the identity
+  EXPECT_TRUE(d.probe(id, true).servers.empty());
+  EXPECT_TRUE(d.probe(id, true).servers.empty());
+  const Events risen = d.probe(id, true);
+  ASSERT_EQ(risen.servers.size(), 1u);
+  EXPECT_TRUE(risen.servers[0].healthy);
+  EXPECT_FALSE(risen.servers[0].initial);
+  ASSERT_EQ(risen.services.size(), 1u);
+  EXPECT_TRUE(risen.services[0].has_quorum);
+  // A reload keeps the risen state: "down" applies to a check's start only.
+  EXPECT_TRUE(d.book.reload(buildPlan(ipvs)).events.servers.empty());
+}
+
 TEST(HealthBook, QuorumTransitionsTable) {
   Driver d;
   conf::Ipvs ipvs;
