@@ -80,7 +80,9 @@ void Engine::apply(const conf::Config& config) {
     }
     auto instance = std::make_unique<Instance>(
         c, ports_, socket, script_user_, [this](Instance& i, State o, State n) { onInstanceStateChange(i, o, n); });
-    created.push_back(instance.get());
+    Instance* raw = instance.get();
+    raw->setSyncHold([this, raw] { return syncHold(*raw); });
+    created.push_back(raw);
     instances_[c.name] = std::move(instance);
   }
   closeUnusedSockets();
@@ -137,15 +139,6 @@ void Engine::refreshTracking(Instance& instance) {
 
 void Engine::refreshTrackingAll() {
   for (auto& [name, instance] : instances_) refreshTracking(*instance);
-  // A sync group is in fault while any member has a tracked fault of its own.
-  for (auto& [group, members] : sync_groups_) {
-    bool fault = std::any_of(members.begin(), members.end(), [&](const std::string& m) {
-      Instance* i = find(m);
-      return i && i->ownFault();
-    });
-    for (const auto& m : members)
-      if (Instance* i = find(m)) i->setSyncFault(fault);
-  }
 }
 
 void Engine::onLinkChange(const std::string& interface, bool up) {
@@ -165,13 +158,24 @@ std::vector<Instance*> Engine::syncPeers(const Instance& instance) {
   return peers;
 }
 
-void Engine::onInstanceStateChange(Instance& instance, State old_state, State new_state) {
+// A member may become master only when every other member is master or waits to be.
+bool Engine::syncHold(const Instance& instance) {
+  if (stopped_) return false;
+  for (Instance* peer : syncPeers(instance))
+    if (peer->state() != State::master && !peer->wantsMaster()) return true;
+  return false;
+}
+
+void Engine::onInstanceStateChange(Instance& instance, State /*old_state*/, State new_state) {
   for (const auto& observer : observers_) observer(instance.name(), new_state);
   if (propagating_ || stopped_) return;
   propagating_ = true;  // members follow; their own changes do not propagate again
   for (Instance* peer : syncPeers(instance)) {
+    // Every other member waits for master (syncHold let this one through): all together.
     if (new_state == State::master && peer->state() == State::backup) peer->forceMaster();
-    if (new_state == State::backup && old_state == State::master && peer->state() == State::master) peer->forceBackup();
+    // One member leaves master or fails: the group follows to Backup.
+    if ((new_state == State::backup || new_state == State::fault) && peer->state() == State::master)
+      peer->forceBackup();
   }
   propagating_ = false;
 }
@@ -179,8 +183,13 @@ void Engine::onInstanceStateChange(Instance& instance, State old_state, State ne
 void Engine::stop(std::function<void()> done) {
   stopped_ = true;
   scripts_.clear();
-  for (auto& [name, instance] : instances_) instance->shutdown();
-  if (done) done();
+  // Counts instances still handing over, plus one for this loop.
+  auto pending = std::make_shared<std::size_t>(instances_.size() + 1);
+  auto release = [pending, done] {
+    if (--*pending == 0 && done) done();
+  };
+  for (auto& [name, instance] : instances_) instance->handOver(release);
+  release();
 }
 
 nlohmann::json Engine::status() const {

@@ -3,6 +3,17 @@
 // interface and family, demultiplexed by VRID), track scripts, tracked
 // links and sync groups. apply() reconciles instances by name: unchanged
 // ones are left exactly as they are.
+//
+// Sync groups (keepalived's vrrp_sync_group): a member that goes Backup or
+// Fault pushes the group's masters to Backup (they send priority 0 so the
+// other node's members take over after Skew_Time); a member whose own
+// election says master while another member would not be master waits in
+// Backup (waiting_for_sync_group); when the last member's election says
+// master, all become master together.
+//
+// stop() hands over gracefully: masters send priority 0 and keep their VIPs
+// until the new master is heard (Instance::handOver); done runs when every
+// instance has released its VIPs.
 #include <array>
 #include <functional>
 #include <map>
@@ -49,6 +60,7 @@ class Engine : public Subsystem {
   void applyScripts(const conf::Config& config);
   void applySyncGroups(const conf::Config& config);
   std::vector<Instance*> syncPeers(const Instance& instance);
+  bool syncHold(const Instance& instance);
 
   Ports ports_;
   std::string script_user_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "common/log.hpp"
 
@@ -34,7 +35,8 @@ Instance::Instance(const conf::VrrpInstance& config, const Ports& ports, PacketP
       adver_timer_(ports.timers->create()),
       master_down_timer_(ports.timers->create()),
       preempt_delay_timer_(ports.timers->create()),
-      announce_timer_(ports.timers->create()) {
+      announce_timer_(ports.timers->create()),
+      handover_timer_(ports.timers->create()) {
   params_ = makeParams();
   since_ = ports_.timers->wallClock();
 }
@@ -86,7 +88,7 @@ void Instance::start() {
   primary_ = findPrimaryAddress();
   params_ = makeParams();
   // A tracked fault at start-up goes straight to Fault (no BACKUP on the way for notify scripts).
-  feed(tracking_fault_ || sync_fault_ ? EventKind::fault : EventKind::startup);
+  feed(tracking_fault_ ? EventKind::fault : EventKind::startup);
 }
 
 void Instance::shutdown() {
@@ -95,12 +97,26 @@ void Instance::shutdown() {
   started_ = false;
 }
 
+void Instance::handOver(std::function<void()> released) {
+  released_ = std::move(released);
+  feed(Event::gracefulShutdown(handoverCap(config_.version, params_.advertisement_interval)));
+  announce_timer_->cancel();
+  started_ = false;
+  if (!context_.handing_over && released_) std::exchange(released_, nullptr)();
+}
+
 void Instance::feed(const Event& event) {
+  params_.sync_hold = sync_hold_ && sync_hold_();
   Step s = step(context_, event, params_);
   State old_state = context_.state;
+  bool was_handing_over = context_.handing_over;
   context_ = s.next;
   for (const auto& action : s.actions) execute(action);
   if (old_state != context_.state) changeState(old_state, context_.state);
+  if (was_handing_over && !context_.handing_over) {
+    log::info(config_.name + ": handover done, virtual addresses released");
+    if (released_) std::exchange(released_, nullptr)();
+  }
 }
 
 void Instance::changeState(State old_state, State new_state) {
@@ -164,6 +180,12 @@ void Instance::execute(const Action& action) {
       break;
     case ActionKind::announce_addresses:
       announceBurst(std::max(config_.garp_count, 1));
+      break;
+    case ActionKind::start_handover_timer:
+      handover_timer_->start(action.duration, [this] { feed(EventKind::handover_timer); });
+      break;
+    case ActionKind::cancel_handover_timer:
+      handover_timer_->cancel();
       break;
   }
 }
@@ -247,7 +269,7 @@ void Instance::receive(const ReceivedPacket& packet, const ParseResult& parsed) 
     return countDrop(*reason);
   }
   ++adverts_received_;
-  if (!started_) return;
+  if (!started_ && !context_.handing_over) return;
   feed(Event::advert(advert.priority, intervalFromField(advert.version, advert.interval), packet.source));
 }
 
@@ -264,14 +286,9 @@ void Instance::setTracking(std::vector<TrackedItem> items) {
   updateFault();
 }
 
-void Instance::setSyncFault(bool fault) {
-  sync_fault_ = fault;
-  updateFault();
-}
-
 void Instance::updateFault() {
   if (!started_) return;
-  bool fault = tracking_fault_ || sync_fault_;
+  bool fault = tracking_fault_;
   if (fault && context_.state != State::fault) feed(EventKind::fault);
   if (!fault && context_.state == State::fault) feed(EventKind::recovered);
 }
@@ -332,6 +349,7 @@ nlohmann::json Instance::status() const {
           {"source_address", primary_.str()},
           {"advert_interval_ms", interval.count()},
           {"transitions", transitions_},
+          {"waiting_for_sync_group", context_.wants_master},
           {"adverts_sent", adverts_sent_},
           {"adverts_received", adverts_received_},
           {"send_errors", send_errors_},

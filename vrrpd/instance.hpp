@@ -34,8 +34,12 @@ class Instance {
 
   // Removes VIPs a crashed run left behind, then Startup (or Fault if tracking says so).
   void start();
-  // RFC 9568 Shutdown: a master sends priority 0 and removes its VIPs.
+  // RFC 9568 Shutdown: a master sends priority 0 and removes its VIPs at once.
   void shutdown();
+  // Graceful shutdown: a master sends priority 0 but keeps its VIPs until the
+  // new master's first advert is heard, at most handoverCap(); `released` runs
+  // once the VIPs are gone (at once when not master).
+  void handOver(std::function<void()> released);
 
   // A packet the socket delivered for our VRID (already parsed, or dropped with a reason).
   void receive(const ReceivedPacket& packet, const ParseResult& parsed);
@@ -43,10 +47,13 @@ class Instance {
 
   // Tracked items changed: recompute effective priority and fault.
   void setTracking(std::vector<TrackedItem> items);
-  // Sync groups.
-  void setSyncFault(bool fault);
+  // Sync groups: `hold` says whether another member would not be master now
+  // (asked before every step); the engine pulls and pushes members.
+  void setSyncHold(std::function<bool()> hold) { sync_hold_ = std::move(hold); }
   void forceMaster() { feed(EventKind::force_master); }
   void forceBackup() { feed(EventKind::force_backup); }
+  bool wantsMaster() const { return context_.wants_master; }
+  bool handingOver() const { return context_.handing_over; }
 
   // Settings the RFC lets change while running: priority, interval, preempt,
   // VIP list (applied at once when master), notify, GARP. False if the
@@ -88,13 +95,15 @@ class Instance {
   Params params_;
   std::vector<TrackedItem> tracked_;
   bool tracking_fault_ = false;
-  bool sync_fault_ = false;
+  std::function<bool()> sync_hold_;
+  std::function<void()> released_;
   bool started_ = false;
 
   std::unique_ptr<Timer> adver_timer_;
   std::unique_ptr<Timer> master_down_timer_;
   std::unique_ptr<Timer> preempt_delay_timer_;
   std::unique_ptr<Timer> announce_timer_;
+  std::unique_ptr<Timer> handover_timer_;
   std::deque<std::vector<std::string>> notify_queue_;
   bool notify_running_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards callbacks after destruction

@@ -135,14 +135,40 @@ TEST_F(EngineTest, PriorityChangeIsAppliedInPlaceAndAdvertisedAtOnce) {
   EXPECT_TRUE(fake.addresses.has("eth0", "198.51.100.100/24"));
 }
 
-TEST_F(EngineTest, StopSendsPriorityZeroAndRemovesVips) {
+TEST_F(EngineTest, StopHandsOverKeepingVipsUntilTheNewMasterIsHeard) {
   applyInstances({instanceConfig()});
   fake.timers.advance(4s);
   bool done = false;
   engine.stop([&] { done = true; });
-  EXPECT_TRUE(done);
   EXPECT_EQ(lastSent().priority, 0);
+  EXPECT_FALSE(done);
+  fake.timers.advance(500ms);  // a backup of priority 90 takes over after its Skew_Time
+  EXPECT_TRUE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  deliver(90, "198.51.100.1");
+  EXPECT_TRUE(done);
   EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  EXPECT_EQ(state(), State::initialize);
+}
+
+TEST_F(EngineTest, StopWithNobodyTakingOverReleasesAtTheCap) {
+  applyInstances({instanceConfig()});
+  fake.timers.advance(4s);
+  bool done = false;
+  engine.stop([&] { done = true; });
+  fake.timers.advance(1089ms);
+  EXPECT_FALSE(done);
+  EXPECT_TRUE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  fake.timers.advance(1ms);  // handoverCap(3, 1 s): 99 cs + 100 ms
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.100/24"));
+}
+
+TEST_F(EngineTest, StopOfABackupIsImmediate) {
+  applyInstances({instanceConfig()});
+  bool done = false;
+  engine.stop([&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(socket().sent.empty());
 }
 
 TEST_F(EngineTest, MasterHearingLowerPriorityAssertsAndReannounces) {
@@ -194,22 +220,89 @@ TEST_F(EngineTest, TrackedLinkDownIsFaultAndUpIsBackup) {
   EXPECT_EQ(state(), State::backup);
 }
 
-TEST_F(EngineTest, SyncGroupFollowsFaultAndBecomesMasterTogether) {
-  auto a = instanceConfig("A", 51);
+conf::VrrpInstance member(const char* name, int vrid, const char* vip, int priority) {
+  auto c = instanceConfig(name, vrid);
+  c.virtual_addresses = {*IpPrefix::parse(vip)};
+  c.priority = priority;
+  return c;
+}
+
+TEST_F(EngineTest, SyncGroupBecomesMasterWhenTheLastMemberWouldAndAllTogether) {
+  auto a = member("A", 51, "198.51.100.100/24", 100);
+  auto b = member("B", 52, "198.51.100.101/24", 50);  // Master_Down_Interval 3.8 s
+  config.sync_groups = {{"G", {"A", "B"}}};
+  applyInstances({a, b});
+  fake.timers.advance(3600ms);  // A's own election says master, B's not yet
+  EXPECT_EQ(state("A"), State::backup);
+  EXPECT_TRUE(engine.find("A")->wantsMaster());
+  EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  EXPECT_EQ(engine.status()["instances"][0]["waiting_for_sync_group"], true);
+  fake.timers.advance(200ms);
+  EXPECT_EQ(state("A"), State::master);
+  EXPECT_EQ(state("B"), State::master);
+  EXPECT_TRUE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  EXPECT_TRUE(fake.addresses.has("eth0", "198.51.100.101/24"));
+}
+
+TEST_F(EngineTest, SyncGroupMemberFaultTakesTheOthersToBackupUntilItRecovers) {
+  auto a = member("A", 51, "198.51.100.100/24", 100);
   a.track_interfaces = {"eth1"};
-  auto b = instanceConfig("B", 52);
-  b.priority = 50;  // B alone would take longer to become master
+  auto b = member("B", 52, "198.51.100.101/24", 100);
   config.sync_groups = {{"G", {"A", "B"}}};
   applyInstances({a, b});
   fake.timers.advance(3600ms);
-  EXPECT_EQ(state("A"), State::master);
-  EXPECT_EQ(state("B"), State::master);  // pulled along before its own 3.8 s
+  ASSERT_EQ(state("A"), State::master);
+  ASSERT_EQ(state("B"), State::master);
+  auto sent = socket().sent.size();
   fake.links.set("eth1", false);
   EXPECT_EQ(state("A"), State::fault);
-  EXPECT_EQ(state("B"), State::fault);
+  EXPECT_EQ(state("B"), State::backup);
+  EXPECT_EQ(socket().sent.size(), sent + 2);  // priority 0 from both
+  EXPECT_EQ(lastSent().priority, 0);
+  EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.101/24"));
+  fake.timers.advance(10s);  // B's own election says master, A is in fault: B waits
+  EXPECT_EQ(state("B"), State::backup);
+  EXPECT_TRUE(engine.find("B")->wantsMaster());
   fake.links.set("eth1", true);
   EXPECT_EQ(state("A"), State::backup);
-  EXPECT_EQ(state("B"), State::backup);
+  fake.timers.advance(3600ms);
+  EXPECT_EQ(state("A"), State::master);
+  EXPECT_EQ(state("B"), State::master);
+}
+
+TEST_F(EngineTest, SyncGroupMemberHearingAHigherMasterTakesTheGroupToBackup) {
+  auto a = member("A", 51, "198.51.100.100/24", 100);
+  auto b = member("B", 52, "198.51.100.101/24", 100);
+  config.sync_groups = {{"G", {"A", "B"}}};
+  applyInstances({a, b});
+  fake.timers.advance(3600ms);
+  ASSERT_EQ(state("B"), State::master);
+  for (int i = 0; i < 10; ++i) {  // only A's peer is there (a higher master for VRID 51)
+    deliver(200, "198.51.100.1", 255, 51, {ip("198.51.100.100")});
+    EXPECT_EQ(state("A"), State::backup);
+    EXPECT_EQ(state("B"), State::backup);
+    fake.timers.advance(1s);
+  }
+  EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.101/24"));
+  EXPECT_TRUE(engine.find("B")->wantsMaster());  // its own election said master long ago
+}
+
+TEST_F(EngineTest, PreemptDelayCountsFromStartUp) {
+  auto c = instanceConfig();
+  c.priority = 120;
+  c.preempt_delay = 2s;
+  applyInstances({c});
+  // A lower master advertises every second from the start.
+  for (int i = 0; i < 2; ++i) {
+    deliver(100, "198.51.100.1");
+    fake.timers.advance(1s);
+    EXPECT_EQ(state(), State::backup);
+  }
+  deliver(100, "198.51.100.1");
+  fake.timers.advance(529ms);  // window ends at 2 s, then Skew_Time (136 * 100 / 256 = 53 cs)
+  EXPECT_EQ(state(), State::backup);
+  fake.timers.advance(1ms);
+  EXPECT_EQ(state(), State::master);
 }
 
 TEST_F(EngineTest, NotifyRunsSeriallyInTransitionOrder) {

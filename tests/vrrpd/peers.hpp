@@ -59,12 +59,15 @@ class VipdNode {
   void stop(int signal) { lab_.stop(pid_, signal); }
   void signal(int signal) const { ::kill(pid_, signal); }
   // The instance's status from `vipctl vrrp --json`, or null while vipd does not answer.
-  nlohmann::json instance() const {
+  nlohmann::json instance(const std::string& name = "VI_1") const {
     auto text = run(std::string(VIPCTL_BIN) + " --socket " + socket_ + " vrrp --json 2>/dev/null");
     auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.contains("instances") || j["instances"].empty()) return nullptr;
-    return j["instances"][0];
+    if (j.is_discarded() || !j.contains("instances")) return nullptr;
+    for (const auto& i : j["instances"])
+      if (i.value("name", "") == name) return i;
+    return nullptr;
   }
+  pid_t pid() const { return pid_; }
   std::string state() const {
     auto i = instance();
     return i.is_null() ? "" : i["state"].get<std::string>();

@@ -18,6 +18,12 @@ Params params(int priority = 100, bool preempt = true, milliseconds delay = mill
   return Params{3, priority, milliseconds(1000), preempt, delay, kSelf};
 }
 
+Params held(int priority = 100) {
+  Params p = params(priority);
+  p.sync_hold = true;
+  return p;
+}
+
 Action a(A kind, milliseconds d = milliseconds(0), int prio = 0) { return Action{kind, d, prio}; }
 Action send(int prio) { return Action{A::send_advert, milliseconds(0), prio}; }
 
@@ -123,6 +129,49 @@ const std::vector<Row> kRows = {
      {E::preempt_delay_timer},
      State::backup,
      {a(A::start_master_down_timer, milliseconds(600))}},
+    {"init startup with preempt_delay opens its window",
+     State::initialize,
+     params(100, true, milliseconds(5000)),
+     {E::startup},
+     State::backup,
+     {a(A::start_preempt_delay_timer, milliseconds(5000)), a(A::start_master_down_timer, milliseconds(3600))}},
+    {"init startup without preempt ignores preempt_delay",
+     State::initialize,
+     params(100, false, milliseconds(5000)),
+     {E::startup},
+     State::backup,
+     {a(A::start_master_down_timer, milliseconds(3600))}},
+    {"backup master down -> master",
+     State::backup,
+     params(),
+     {E::master_down_timer},
+     State::master,
+     {a(A::cancel_master_down_timer), a(A::add_addresses), send(100), a(A::announce_addresses),
+      a(A::start_adver_timer, milliseconds(1000))}},
+    {"backup master down held by sync group -> waits",
+     State::backup,
+     held(),
+     {E::master_down_timer},
+     State::backup,
+     {}},
+    {"init startup as owner held by sync group -> backup",
+     State::initialize,
+     held(255),
+     {E::startup},
+     State::backup,
+     {}},
+    {"master graceful shutdown keeps VIPs",
+     State::master,
+     params(),
+     Event::gracefulShutdown(milliseconds(1096)),
+     State::initialize,
+     {a(A::cancel_adver_timer), send(0), a(A::start_handover_timer, milliseconds(1096))}},
+    {"backup graceful shutdown -> init",
+     State::backup,
+     params(),
+     Event::gracefulShutdown(milliseconds(1096)),
+     State::initialize,
+     {a(A::cancel_master_down_timer)}},
     {"backup fault", State::backup, params(), {E::fault}, State::fault, {a(A::cancel_master_down_timer)}},
     {"backup sync group pulls to master",
      State::backup,
@@ -184,7 +233,7 @@ const std::vector<Row> kRows = {
      params(),
      {E::force_backup},
      State::backup,
-     {a(A::cancel_adver_timer), a(A::remove_addresses), a(A::start_master_down_timer, milliseconds(3600))}},
+     {a(A::cancel_adver_timer), send(0), a(A::remove_addresses), a(A::start_master_down_timer, milliseconds(3600))}},
     {"master ignores master down", State::master, params(), {E::master_down_timer}, State::master, {}},
     {"fault recovered -> backup",
      State::fault,
@@ -211,7 +260,10 @@ const std::vector<Row> kRows = {
 TEST(StateMachine, Rfc9568Transitions) {
   for (const auto& row : kRows) {
     Context from = in(row.from);
-    if (row.event.kind == E::preempt_delay_timer) from.preempt_delay_running = true;
+    if (row.event.kind == E::preempt_delay_timer) {
+      from.preempt_delay_running = true;
+      from.master_address = kHigherAddress;  // the lower-priority master we were holding back from
+    }
     Step s = step(from, row.event, row.p);
     EXPECT_EQ(s.next.state, row.to) << row.name;
     EXPECT_EQ(s.actions, row.actions) << row.name;
@@ -241,6 +293,62 @@ TEST(StateMachine, PreemptDelayThenDiscardsLowerAdverts) {
   Step higher = step(held.next, Event::advert(150, milliseconds(1000), kHigherAddress), p);
   EXPECT_FALSE(higher.next.preempt_delay_running);
   EXPECT_EQ(higher.actions.front(), a(A::cancel_preempt_delay_timer));
+}
+
+// keepalived's meaning: the window opens at start-up, not at the first lower master.
+TEST(StateMachine, PreemptDelayCountsFromStartUp) {
+  Params p = params(100, true, milliseconds(5000));
+  Step started = step(in(State::initialize), {E::startup}, p);
+  ASSERT_TRUE(started.next.preempt_delay_running);
+  // A lower master within the window is followed (Master_Down_Timer reset), no second delay timer.
+  Step held = step(started.next, Event::advert(50, milliseconds(1000), kHigherAddress), p);
+  EXPECT_EQ(held.actions, (std::vector<Action>{a(A::start_master_down_timer, milliseconds(3600))}));
+  Step expired = step(held.next, {E::preempt_delay_timer}, p);
+  EXPECT_EQ(expired.actions, (std::vector<Action>{a(A::start_master_down_timer, milliseconds(600))}));
+  // The window passed before any master was heard: Master_Down_Timer keeps its course,
+  // and a lower master heard later is preempted at once (no new delay).
+  Step quiet = step(started.next, {E::preempt_delay_timer}, p);
+  EXPECT_TRUE(quiet.actions.empty());
+  EXPECT_TRUE(quiet.next.preempt_delay_expired);
+  Step later = step(quiet.next, Event::advert(50, milliseconds(1000), kHigherAddress), p);
+  EXPECT_TRUE(later.actions.empty());
+  // Coming back from Fault opens a new window.
+  Step faulted = step(quiet.next, {E::fault}, p);
+  Step recovered = step(faulted.next, {E::recovered}, p);
+  EXPECT_TRUE(recovered.next.preempt_delay_running);
+  EXPECT_FALSE(recovered.next.preempt_delay_expired);
+}
+
+TEST(StateMachine, SyncHoldWaitsUntilForcedOrAMasterIsHeard) {
+  Step waiting = step(in(State::backup), {E::master_down_timer}, held());
+  ASSERT_TRUE(waiting.next.wants_master);
+  // Still wanting while the lower master is preempted (adverts discarded).
+  Step lower = step(waiting.next, Event::advert(50, milliseconds(1000), kHigherAddress), held());
+  EXPECT_TRUE(lower.next.wants_master);
+  EXPECT_TRUE(lower.actions.empty());
+  // A higher master: a plain backup again, Master_Down_Timer running.
+  Step higher = step(waiting.next, Event::advert(150, milliseconds(1000), kHigherAddress), held());
+  EXPECT_FALSE(higher.next.wants_master);
+  EXPECT_EQ(higher.actions, (std::vector<Action>{a(A::start_master_down_timer, milliseconds(3600))}));
+  Step forced = step(waiting.next, {E::force_master}, held());
+  EXPECT_EQ(forced.next.state, State::master);
+  EXPECT_FALSE(forced.next.wants_master);
+}
+
+TEST(StateMachine, GracefulShutdownReleasesOnNewMastersAdvertOrCap) {
+  Step stopping = step(in(State::master), Event::gracefulShutdown(milliseconds(116)), params());
+  ASSERT_TRUE(stopping.next.handing_over);
+  // Priority 0 from someone else (another master stopping) is not a new master.
+  EXPECT_TRUE(step(stopping.next, Event::advert(0, milliseconds(1000), kLowerAddress), params()).actions.empty());
+  Step heard = step(stopping.next, Event::advert(100, milliseconds(1000), kLowerAddress), params());
+  EXPECT_FALSE(heard.next.handing_over);
+  EXPECT_EQ(heard.actions, (std::vector<Action>{a(A::cancel_handover_timer), a(A::remove_addresses)}));
+  Step capped = step(stopping.next, {E::handover_timer}, params());
+  EXPECT_FALSE(capped.next.handing_over);
+  EXPECT_EQ(capped.actions, (std::vector<Action>{a(A::remove_addresses)}));
+  Step again = step(stopping.next, {E::shutdown}, params());
+  EXPECT_EQ(again.actions, (std::vector<Action>{a(A::cancel_handover_timer), a(A::remove_addresses)}));
+  EXPECT_EQ(again.next.state, State::initialize);
 }
 
 TEST(StateMachine, StartupSetsMasterAdverIntervalToOurs) {

@@ -37,5 +37,11 @@ TEST(Timers, IntervalFields) {
   EXPECT_EQ(intervalFromField(2, 3), milliseconds(3000));
 }
 
+TEST(Timers, HandoverCapCoversTheSlowestBackupsSkew) {
+  EXPECT_EQ(handoverCap(3, milliseconds(1000)), milliseconds(1090));  // 99 cs + 100 ms
+  EXPECT_EQ(handoverCap(3, milliseconds(100)), milliseconds(110));    // 9 cs + 20 ms floor
+  EXPECT_EQ(handoverCap(2, milliseconds(1000)), milliseconds(1096));  // 255/256 s + 100 ms
+}
+
 }  // namespace
 }  // namespace vipd::vrrp

@@ -2,7 +2,16 @@
 // The VRRP state machine of RFC 9568 section 6.4 as a pure step function:
 // (context, event, params) -> (next context, actions). Actions are data; the
 // shell (vrrpd::Instance) executes them through ports. Fault is added for
-// tracked failures; force_master / force_backup serve sync groups.
+// tracked failures; force_master / force_backup and sync_hold serve sync
+// groups; a graceful shutdown hands over (keeps the VIPs until the new master
+// is heard, at most a cap).
+//
+// preempt_delay has keepalived's meaning: preempting a lower-priority master
+// waits until preempt_delay has passed since start-up (entering Backup from
+// Init or Fault). Hearing a master of higher or equal priority resets it: the
+// next lower-priority master seen starts a new delay. It only delays
+// preemption; a master that goes silent is still replaced after
+// Master_Down_Interval.
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -28,6 +37,9 @@ struct Params {
   bool preempt = true;
   Millis preempt_delay{0};
   IpAddress primary_address;  // what our adverts come from
+  // Sync groups: another member would not be master now, so this one may not
+  // become master alone; it waits in Backup (Context::wants_master).
+  bool sync_hold = false;
 };
 
 struct Context {
@@ -36,6 +48,8 @@ struct Context {
   std::optional<IpAddress> master_address;
   bool preempt_delay_running = false;
   bool preempt_delay_expired = false;
+  bool wants_master = false;  // held by its sync group: its own election says master
+  bool handing_over = false;  // stopped, VIPs kept until the new master is heard
 
   bool operator==(const Context&) const = default;
 };
@@ -51,6 +65,7 @@ enum class EventKind : uint8_t {
   recovered,  // every tracked item is fine again
   force_master,
   force_backup,
+  handover_timer,  // the graceful handover's cap passed
 };
 
 struct Event {
@@ -58,6 +73,7 @@ struct Event {
   int priority = 0;
   Millis interval{0};
   IpAddress source;
+  Millis handover{0};  // shutdown: keep a master's VIPs up to this long (0: remove at once)
 
   Event(EventKind k = EventKind::startup) : kind(k) {}  // NOLINT: implicit on purpose
   static Event advert(int priority, Millis interval, IpAddress source) {
@@ -65,6 +81,11 @@ struct Event {
     e.priority = priority;
     e.interval = interval;
     e.source = source;
+    return e;
+  }
+  static Event gracefulShutdown(Millis cap) {
+    Event e(EventKind::shutdown);
+    e.handover = cap;
     return e;
   }
 };
@@ -80,6 +101,8 @@ enum class ActionKind : uint8_t {
   add_addresses,
   remove_addresses,
   announce_addresses,  // gratuitous ARP / unsolicited NA burst
+  start_handover_timer,
+  cancel_handover_timer,
 };
 
 struct Action {

@@ -14,6 +14,10 @@ Millis masterDownInterval(int version, int priority, Millis master_adver_interva
   return 3 * master_adver_interval + skewTime(version, priority, master_adver_interval);
 }
 
+Millis handoverCap(int version, Millis advertisement_interval) {
+  return skewTime(version, 1, advertisement_interval) + std::max(advertisement_interval / 10, Millis(20));
+}
+
 uint16_t intervalField(int version, Millis interval) {
   if (version == 2) return static_cast<uint16_t>(std::clamp<int64_t>(interval.count() / 1000, 1, 255));
   return static_cast<uint16_t>(std::clamp<int64_t>(interval.count() / 10, 1, 0x0fff));

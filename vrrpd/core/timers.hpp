@@ -15,6 +15,12 @@ Millis skewTime(int version, int priority, Millis master_adver_interval);
 // RFC 9568 6.1 / RFC 3768 6.1: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.
 Millis masterDownInterval(int version, int priority, Millis master_adver_interval);
 
+// How long a stopping master keeps its VIPs while waiting for the new
+// master's first advert (graceful handover): the longest Skew_Time any backup
+// can have (priority 1) plus a tenth of the interval (at least 20 ms) for the
+// backup's processing. 1090 ms at 1 s v3 adverts, 110 ms at 0.1 s.
+Millis handoverCap(int version, Millis advertisement_interval);
+
 // The advert's interval field for a configured interval: centiseconds (v3) or seconds (v2).
 uint16_t intervalField(int version, Millis interval);
 Millis intervalFromField(int version, uint16_t field);
