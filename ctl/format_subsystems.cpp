@@ -54,8 +54,8 @@ std::string endpoint(const json& d) {
 std::string formatVrrp(const json& status) {
   std::ostringstream out;
   out << "VRRP: " << status.value("summary", "") << "\n";
-  Table table({"INSTANCE", "IFACE", "VRID", "V", "STATE", "SINCE", "PRIO", "MASTER", "INTERVAL", "TRANS", "SENT", "RCVD",
-               "DROPPED"});
+  Table table({"INSTANCE", "IFACE", "VRID", "V", "STATE", "SINCE", "PRIO", "MASTER", "INTERVAL", "TRANS", "SENT",
+               "RCVD", "DROPPED"});
   for (const auto& i : status.value("instances", json::array())) {
     table.add({text(i["name"]), text(i["interface"]), text(i["vrid"]), text(i["version"]), text(i["state"]),
                text(i["since"]), text(i["base_priority"]) + "/" + text(i["effective_priority"]),
@@ -72,7 +72,8 @@ std::string formatVrrp(const json& status) {
     }
   }
   if (any_tracked) out << "\n" << tracked.str();
-  for (const auto& [name, why] : status.value("failed", json::object()).items())
+  const json failed = status.value("failed", json::object());
+  for (const auto& [name, why] : failed.items())
     out << "instance " << name << " could not start: " << text(why) << "\n";
   return out.str();
 }
@@ -94,8 +95,7 @@ std::string formatIpvs(const json& status) {
       char row[200];
       std::snprintf(row, sizeof row, "  -> %-28s %-7s %-6s %-10s %-9s %s\n", endpoint(d).c_str(),
                     forwardName(d.value("forwarding", "")).c_str(), text(d["weight"]).c_str(),
-                    text(d["active_conns"]).c_str(), text(d["inactive_conns"]).c_str(),
-                    d.value("health", "").c_str());
+                    text(d["active_conns"]).c_str(), text(d["inactive_conns"]).c_str(), d.value("health", "").c_str());
       out << row;
     }
   }
@@ -116,8 +116,7 @@ std::string formatChecks(const json& status) {
   for (const auto& c : status.value("checks", json::array())) {
     const json& last = c["last"];
     bool has_last = last.is_object();
-    table.add({text(c["label"]), text(c["state"]),
-               has_last ? (last.value("success", false) ? "ok" : "failed") : "-",
+    table.add({text(c["label"]), text(c["state"]), has_last ? (last.value("success", false) ? "ok" : "failed") : "-",
                has_last ? text(last["latency_ms"]) + "ms" : "-", text(c["successes"]), text(c["failures"]),
                text(c["rise"]) + "/" + text(c["fall"]),
                has_last && !last.value("error", "").empty() ? last.value("error", "") : "-"});
