@@ -149,7 +149,7 @@ void HttpChecker::probe(std::function<void(ProbeResult)> done) {
 }
 
 void HttpChecker::cancel() {
-  if (attempt_) attempt_->cancel();
+  if (auto attempt = attempt_.lock()) attempt->cancel();
   attempt_.reset();
 }
 

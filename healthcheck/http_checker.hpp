@@ -29,7 +29,9 @@ class HttpChecker : public Checker {
   std::string request_;
   std::shared_ptr<const ResponseJudge> judge_;  // regex and digest prepared once per check
   std::unique_ptr<asio::ssl::context> tls_;
-  std::shared_ptr<ProbeAttempt> attempt_;
+  // Weak: the attempt lives while its operations are pending, not for a whole
+  // interval after it finished (an http attempt holds an 8 KiB buffer).
+  std::weak_ptr<ProbeAttempt> attempt_;
 };
 
 }  // namespace vipd::healthcheck

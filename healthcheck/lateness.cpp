@@ -34,6 +34,13 @@ void LatenessHistogram::record(Micros lateness) {
   max_ = std::max(max_, lateness);
 }
 
+LatenessHistogram& LatenessHistogram::operator+=(const LatenessHistogram& other) {
+  for (std::size_t i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
+  count_ += other.count_;
+  max_ = std::max(max_, other.max_);
+  return *this;
+}
+
 LatenessHistogram::Micros LatenessHistogram::quantile(double q) const {
   if (count_ == 0) return Micros(0);
   const auto rank = static_cast<uint64_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_)));
@@ -57,6 +64,35 @@ nlohmann::json LatenessHistogram::toJson() const {
           {"p99_ms", ms(quantile(0.99))},
           {"max_ms", ms(max_)},
           {"buckets", buckets}};
+}
+
+void LatenessTracker::record(Clock::time_point now, LatenessHistogram::Micros lateness) {
+  if (!current_started_) current_started_ = now;
+  if (now - *current_started_ >= period_) {
+    // More than two periods without a probe: the previous period is empty too.
+    previous_ = now - *current_started_ >= 2 * period_ ? LatenessHistogram{} : current_;
+    current_ = {};
+    current_started_ = now;
+  }
+  total_.record(lateness);
+  current_.record(lateness);
+}
+
+LatenessHistogram LatenessTracker::recent() const {
+  LatenessHistogram merged = previous_;
+  merged += current_;
+  return merged;
+}
+
+nlohmann::json LatenessTracker::toJson() const {
+  nlohmann::json json = total_.toJson();
+  const LatenessHistogram last = recent();
+  json["recent"] = {{"count", last.count()},
+                    {"p50_ms", ms(last.quantile(0.5))},
+                    {"p99_ms", ms(last.quantile(0.99))},
+                    {"max_ms", ms(last.max())},
+                    {"period_s", period_.count()}};
+  return json;
 }
 
 }  // namespace vipd::healthcheck

@@ -76,7 +76,8 @@ void Monitor::probe(const std::string& id) {
   auto it = running_.find(id);
   if (it == running_.end()) return;
   it->second.started = std::chrono::steady_clock::now();
-  lateness_.record(std::chrono::duration_cast<LatenessHistogram::Micros>(it->second.started - it->second.due));
+  lateness_.record(it->second.started,
+                   std::chrono::duration_cast<LatenessHistogram::Micros>(it->second.started - it->second.due));
   it->second.in_flight = true;
   it->second.checker->probe([this, id](ProbeResult result) { onResult(id, result); });
 }

@@ -59,7 +59,7 @@ class Monitor : public Subsystem {
   CheckerFactory checkers_;
   MonitorSinks sinks_;
   HealthBook book_;
-  LatenessHistogram lateness_;  // probe start vs its schedule, since the daemon started
+  LatenessTracker lateness_;  // probe start vs its schedule: since start, and recent
   std::map<std::string, Running> running_;
   std::string script_user_;
   std::mt19937_64 random_{std::random_device{}()};

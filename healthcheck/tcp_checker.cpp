@@ -35,7 +35,7 @@ void TcpChecker::probe(std::function<void(ProbeResult)> done) {
 }
 
 void TcpChecker::cancel() {
-  if (attempt_) attempt_->cancel();
+  if (auto attempt = attempt_.lock()) attempt->cancel();
   attempt_.reset();
 }
 

@@ -18,7 +18,9 @@ class TcpChecker : public Checker {
  private:
   asio::io_context& io_;
   CheckSpec spec_;
-  std::shared_ptr<ProbeAttempt> attempt_;
+  // Weak: the attempt lives while its operations are pending, not for a whole
+  // interval after it finished (an http attempt holds an 8 KiB buffer).
+  std::weak_ptr<ProbeAttempt> attempt_;
 };
 
 }  // namespace vipd::healthcheck

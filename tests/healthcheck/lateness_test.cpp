@@ -34,5 +34,27 @@ TEST(LatenessHistogram, QuantilesFromBuckets) {
   EXPECT_EQ(json["buckets"][0], nlohmann::json::array({300, 98}));
 }
 
+TEST(LatenessTracker, RecentLeavesOldPeriodsOut) {
+  using namespace std::chrono_literals;
+  LatenessTracker tracker(10s);
+  LatenessTracker::Clock::time_point t{100s};
+  tracker.record(t, Micros(500'000));  // a startup stall
+  tracker.record(t + 9s, Micros(50));
+  EXPECT_EQ(tracker.recent().count(), 2u);
+  tracker.record(t + 10s, Micros(50));  // period 2: period 1 is "previous"
+  EXPECT_EQ(tracker.recent().count(), 3u);
+  tracker.record(t + 20s, Micros(50));  // period 3: the stall's period is gone
+  EXPECT_EQ(tracker.recent().count(), 2u);
+  EXPECT_EQ(tracker.recent().max(), Micros(50));
+  EXPECT_EQ(tracker.total().count(), 4u);
+  EXPECT_EQ(tracker.total().max(), Micros(500'000));
+  tracker.record(t + 45s, Micros(70));  // idle for over two periods
+  EXPECT_EQ(tracker.recent().count(), 1u);
+  const auto json = tracker.toJson();
+  EXPECT_EQ(json["count"], 5);
+  EXPECT_EQ(json["recent"]["count"], 1);
+  EXPECT_DOUBLE_EQ(json["recent"]["max_ms"].get<double>(), 0.07);
+}
+
 }  // namespace
 }  // namespace vipd::healthcheck

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Runs inside the IPVS test VM (tests/vm/vm-run.sh): for each mode and each
+# program (vipd, keepalived's checker), a fresh namespace with the pool server
+# on 0.0.0.0:80, the program with the configs from configs.py, a settle
+# period, then a measured window. Writes one line per run to
+# $OUT/results.tsv (program mode servers window_s cpu_ticks accepted rss_kib passive_opens)
+# (vipd's control socket lives in /run: 9p cannot hold sockets)
+# and vipd's checks status after the window (lateness since its start; no
+# status call before or during the window: building it blocks vipd's loop).
+# usage: in_vm.sh OUT_DIR POOL_SERVER VIPD VIPCTL SERVERS SETTLE_S WINDOW_S MODES...
+set -u
+out=$1 pool=$2 vipd=$3 vipctl=$4 servers=$5 settle=$6 window=$7
+shift 7
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+count() { cat "$1" 2>/dev/null || echo 0; }
+# TCP handshakes the namespace's kernel completed as the server side (every check's connection).
+passive() { ip netns exec "$1" awk '/^Tcp:/ && $7 ~ /^[0-9]+$/ { print $7 }' /proc/net/snmp; }
+
+run() {  # program mode
+  local program=$1 mode=$2 ns="hcb-$1-$2" dir="$out/run-$1-$2"
+  mkdir -p "$dir"
+  ip netns add "$ns" && ip -n "$ns" link set lo up
+  ip netns exec "$ns" "$pool" 80 "$dir/count" >"$dir/pool.log" 2>&1 &
+  local pool_pid=$! pid parent=""
+  if [ "$program" = vipd ]; then
+    ip netns exec "$ns" "$vipd" -f "$out/vipd-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
+    pid=$!
+  else
+    ip netns exec "$ns" keepalived -n -C -R -f "$out/keepalived-$mode.conf" -p "$dir/k.pid" \
+      -c "$dir/k-checker.pid" -r "$dir/k-vrrp.pid" -b "$dir/k-bfd.pid" >"$dir/keepalived.log" 2>&1 &
+    parent=$!
+    for _ in $(seq 100); do [ -s "$dir/k-checker.pid" ] && break; sleep 0.1; done
+    pid=$(cat "$dir/k-checker.pid")
+  fi
+  sleep "$settle"
+  local t0 c0 n0 p0 t1 c1 n1 p1 r
+  t0=$(date +%s.%N) c0=$(ticks "$pid") n0=$(count "$dir/count") p0=$(passive "$ns")
+  sleep "$window"
+  t1=$(date +%s.%N) c1=$(ticks "$pid") n1=$(count "$dir/count") p1=$(passive "$ns") r=$(rss "$pid")
+  [ "$program" = vipd ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$program" "$mode" "$servers" \
+    "$(echo "$t1 - $t0" | bc)" "$((c1 - c0))" "$((n1 - n0))" "$r" "$((p1 - p0))" >>"$out/results.tsv"
+  if [ "$program" = vipd ]; then kill -TERM "$pid"; else kill -TERM "$parent"; fi
+  sleep 1
+  kill -KILL "$pid" ${parent:+"$parent"} 2>/dev/null
+  kill -KILL "$pool_pid" 2>/dev/null
+  wait 2>/dev/null
+  ip netns del "$ns"
+}
+
+for mode in "$@"; do
+  run vipd "$mode"
+  run keepalived "$mode"
+done
+cp /var/log/messages "$out/syslog" 2>/dev/null
