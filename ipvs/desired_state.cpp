@@ -1,6 +1,8 @@
 #include "ipvs/desired_state.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <iterator>
 #include <set>
 
 namespace vipd::ipvs {
@@ -22,6 +24,17 @@ void HealthView::retainOnly(const conf::Ipvs& config) {
   for (const auto& service : config.services)
     for (const auto& server : service.real_servers) known.insert({service.name, server.address});
   std::erase_if(healthy_, [&](const auto& entry) { return !known.contains(entry.first); });
+}
+
+void HealthView::retainOnly(const std::string& service, const conf::IpvsService* config) {
+  auto it = healthy_.lower_bound({service, Endpoint{}});
+  while (it != healthy_.begin() && std::prev(it)->first.first == service) --it;
+  while (it != healthy_.end() && it->first.first == service) {
+    const Endpoint& server = it->first.second;
+    const bool known = config && std::any_of(config->real_servers.begin(), config->real_servers.end(),
+                                             [&](const conf::RealServer& r) { return r.address == server; });
+    it = known ? std::next(it) : healthy_.erase(it);
+  }
 }
 
 Table DesiredState::table() const {
@@ -90,34 +103,39 @@ Service serviceFromConfig(const conf::IpvsService& config) {
   return service;
 }
 
+DesiredService desiredService(const conf::IpvsService& configured, const HealthView& health) {
+  DesiredService entry;
+  entry.name = configured.name;
+  entry.state.service = serviceFromConfig(configured);
+  for (const auto& server : configured.real_servers)
+    if (health.healthy(configured.name, server.address)) ++entry.healthy;
+  entry.sorry_active = configured.sorry_server && static_cast<int>(entry.healthy) < configured.quorum;
+
+  for (const auto& server : configured.real_servers) {
+    const bool healthy = health.healthy(configured.name, server.address);
+    if (!healthy && !configured.inhibit_on_failure) continue;
+    Destination destination;
+    destination.key = DestinationKey{server.address.address, server.address.port};
+    destination.forwarding = forwardingFromConfig(server.forwarding.value_or(configured.forwarding));
+    destination.weight = healthy && !entry.sorry_active ? server.weight : 0;
+    destination.upper_threshold = server.upper_threshold;
+    destination.lower_threshold = server.lower_threshold;
+    entry.state.destinations[destination.key] = destination;
+  }
+  if (entry.sorry_active) {
+    Destination sorry;
+    sorry.key = DestinationKey{configured.sorry_server->address, configured.sorry_server->port};
+    sorry.forwarding = forwardingFromConfig(configured.forwarding);
+    sorry.weight = 1;
+    entry.state.destinations[sorry.key] = sorry;
+  }
+  return entry;
+}
+
 DesiredState desiredState(const conf::Ipvs& config, const HealthView& health) {
   DesiredState desired;
   for (const auto& configured : config.services) {
-    DesiredService entry;
-    entry.name = configured.name;
-    entry.state.service = serviceFromConfig(configured);
-    for (const auto& server : configured.real_servers)
-      if (health.healthy(configured.name, server.address)) ++entry.healthy;
-    entry.sorry_active = configured.sorry_server && static_cast<int>(entry.healthy) < configured.quorum;
-
-    for (const auto& server : configured.real_servers) {
-      const bool healthy = health.healthy(configured.name, server.address);
-      if (!healthy && !configured.inhibit_on_failure) continue;
-      Destination destination;
-      destination.key = DestinationKey{server.address.address, server.address.port};
-      destination.forwarding = forwardingFromConfig(server.forwarding.value_or(configured.forwarding));
-      destination.weight = healthy && !entry.sorry_active ? server.weight : 0;
-      destination.upper_threshold = server.upper_threshold;
-      destination.lower_threshold = server.lower_threshold;
-      entry.state.destinations[destination.key] = destination;
-    }
-    if (entry.sorry_active) {
-      Destination sorry;
-      sorry.key = DestinationKey{configured.sorry_server->address, configured.sorry_server->port};
-      sorry.forwarding = forwardingFromConfig(configured.forwarding);
-      sorry.weight = 1;
-      entry.state.destinations[sorry.key] = sorry;
-    }
+    DesiredService entry = desiredService(configured, health);
     const ServiceKey key = entry.state.service.key;
     desired.services.emplace(key, std::move(entry));
   }

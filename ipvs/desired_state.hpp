@@ -19,6 +19,8 @@ class HealthView {
   bool healthy(const std::string& service, const Endpoint& server) const;
   // Forgets servers no longer in the config.
   void retainOnly(const conf::Ipvs& config);
+  // The same for the servers of one service name (`config` null: the service is gone).
+  void retainOnly(const std::string& service, const conf::IpvsService* config);
 
  private:
   std::map<std::pair<std::string, Endpoint>, bool> healthy_;
@@ -48,5 +50,7 @@ Forwarding forwardingFromConfig(conf::Forwarding forwarding);
 // healthy real servers are kept at weight 0 (their connections finish, and
 // regaining quorum needs no re-add).
 DesiredState desiredState(const conf::Ipvs& config, const HealthView& health);
+// One service of it.
+DesiredService desiredService(const conf::IpvsService& config, const HealthView& health);
 
 }  // namespace vipd::ipvs

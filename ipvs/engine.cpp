@@ -33,27 +33,94 @@ bool Engine::load() {
   }
   actual_ = std::move(*table);
   loaded_ = true;
+  diff_all_ = true;
   last_error_.clear();
   return true;
 }
 
 void Engine::apply(const conf::Config& config) {
-  config_ = config.ipvs;
+  const auto started = Clock::now();
   stopped_ = false;
-  health_.retainOnly(config_);
-  for (const auto& service : config_.services) owned_.insert(serviceFromConfig(service).key);
+  // The settings only: the services are compared one by one, never copied whole.
+  config_.flush_on_stop = config.ipvs.flush_on_stop;
+  config_.drain_timeout = config.ipvs.drain_timeout;
+  config_.timeout_tcp = config.ipvs.timeout_tcp;
+  config_.timeout_tcpfin = config.ipvs.timeout_tcpfin;
+  config_.timeout_udp = config.ipvs.timeout_udp;
+  config_.sync = config.ipvs.sync;
+  updateServices(config.ipvs.services);
   if (loaded_ || load()) {
-    reconcileNow(Clock::now());
+    reconcileNow(Clock::now(), started);
     applyTimeouts();
   }
   applySyncDaemon();
   armTimer();
 }
 
-void Engine::reconcileNow(Clock::time_point now) {
-  const auto started = Clock::now();
-  const Table desired = desiredState(config_, health_).table();
-  const ApplyReport report = reconcile(*kernel_, desired, actual_, owned_, drains_, now, config_.drain_timeout);
+// Compares each configured service with the one last applied; a new, changed
+// or removed service is marked dirty and only its desired state is rebuilt.
+void Engine::updateServices(const std::vector<conf::IpvsService>& services) {
+  ++generation_;
+  std::set<ServiceKey> changed;
+  std::set<std::string> names;  // services whose remembered health may be stale
+  for (const auto& service : services) {
+    const ServiceKey key = serviceFromConfig(service).key;
+    auto [it, added] = configured_.try_emplace(key);
+    it->second.generation = generation_;
+    if (!added && it->second.config == service) continue;
+    if (!added) {
+      names.insert(it->second.config.name);
+      if (auto old = by_name_.find(it->second.config.name); old != by_name_.end() && old->second == key)
+        by_name_.erase(old);
+    }
+    names.insert(service.name);
+    it->second.config = service;
+    changed.insert(key);
+  }
+  for (auto it = configured_.begin(); it != configured_.end();) {
+    if (it->second.generation == generation_) {
+      ++it;
+      continue;
+    }
+    names.insert(it->second.config.name);
+    if (auto old = by_name_.find(it->second.config.name); old != by_name_.end() && old->second == it->first)
+      by_name_.erase(old);
+    changed.insert(it->first);
+    it = configured_.erase(it);
+  }
+  for (const auto& key : changed)
+    if (auto it = configured_.find(key); it != configured_.end()) {
+      by_name_[it->second.config.name] = key;
+      owned_.insert(key);
+    }
+  for (const auto& name : names) {
+    auto key = by_name_.find(name);
+    health_.retainOnly(name, key == by_name_.end() ? nullptr : &configured_.at(key->second).config);
+  }
+  for (const auto& key : changed) rebuildDesired(key);
+}
+
+void Engine::rebuildDesired(const ServiceKey& key) {
+  dirty_.insert(key);
+  auto it = configured_.find(key);
+  if (it == configured_.end()) {
+    desired_.erase(key);
+    return;
+  }
+  DesiredService built = desiredService(it->second.config, health_);
+  ++desired_builds_;
+  it->second.healthy = built.healthy;
+  it->second.sorry_active = built.sorry_active;
+  desired_[key] = std::move(built.state);
+}
+
+void Engine::reconcileNow(Clock::time_point now, Clock::time_point started) {
+  const std::set<ServiceKey> scope = std::move(dirty_);
+  dirty_.clear();
+  const bool all = diff_all_;
+  diff_all_ = false;
+  const ApplyReport report = reconcile(*kernel_, desired_, actual_, owned_, drains_, now, config_.drain_timeout,
+                                       all ? nullptr : &scope);
   ++counters_.reconciles;
   counters_.ops_applied += report.applied;
   counters_.op_errors += report.failed;
@@ -67,8 +134,16 @@ void Engine::reconcileNow(Clock::time_point now) {
   if (report.planned > 0)
     log::info("ipvs: reconciled, " + std::to_string(report.applied) + " of " + std::to_string(report.planned) +
               " changes applied in " + std::to_string(last_.duration.count()) + " us");
+  // A service whose change the kernel refused is diffed again next time.
+  for (const auto& key : report.failed_services) dirty_.insert(key);
   // A service we owned that is gone from both the config and the kernel is no longer ours.
-  std::erase_if(owned_, [&](const ServiceKey& key) { return !desired.contains(key) && !actual_.contains(key); });
+  const auto gone = [&](const ServiceKey& key) { return !desired_.contains(key) && !actual_.contains(key); };
+  if (all || report.rereads > 0) {
+    std::erase_if(owned_, gone);
+  } else {
+    for (const auto& key : scope)
+      if (gone(key)) owned_.erase(key);
+  }
 }
 
 void Engine::refreshDraining() {
@@ -81,6 +156,7 @@ void Engine::refreshDraining() {
       load();
       return;
     }
+    dirty_.insert(key);
     auto& state = actual_[key];
     state.destinations.clear();
     for (auto& destination : *destinations) state.destinations.emplace(destination.key, std::move(destination));
@@ -116,14 +192,14 @@ void Engine::tick(Clock::time_point now) {
   if (stopped_) return;
   if (!loaded_) {
     if (!load()) return;
-    reconcileNow(now);
+    reconcileNow(now, Clock::now());
     applyTimeouts();
     applySyncDaemon();
     return;
   }
   if (!drains_.empty()) {
     refreshDraining();
-    reconcileNow(now);
+    reconcileNow(now, Clock::now());
   }
   refreshCounters(kCounterServicesPerTick);
 }
@@ -141,9 +217,13 @@ void Engine::armTimer() {
 }
 
 void Engine::setHealth(const std::string& service, const Endpoint& server, bool healthy) {
+  const auto started = Clock::now();
   if (!health_.set(service, server, healthy)) return;
   log::info("ipvs: " + service + " " + server.str() + (healthy ? " healthy" : " failed"));
-  if (loaded_ && !stopped_) reconcileNow(Clock::now());
+  auto key = by_name_.find(service);
+  if (key == by_name_.end()) return;  // not (yet) configured: remembered for when it is
+  rebuildDesired(key->second);
+  if (loaded_ && !stopped_) reconcileNow(Clock::now(), started);
 }
 
 void Engine::applyTimeouts() {
@@ -207,6 +287,7 @@ void Engine::applySyncDaemon() {
 
 void Engine::stop(std::function<void()> done) {
   stopped_ = true;
+  diff_all_ = true;  // an apply() after a stop compares every service again
   timer_.cancel();
   if (config_.flush_on_stop && loaded_) {
     std::vector<Op> deletes;

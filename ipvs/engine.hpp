@@ -5,6 +5,7 @@
 // op by op, so a reload diffs without re-reading the kernel; re-reads only
 // after EEXIST / ENOENT / ESRCH, or the real servers of draining services.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -63,10 +64,15 @@ class Engine final : public Subsystem {
   const EngineCounters& counters() const { return counters_; }
   const LastReconcile& lastReconcile() const { return last_; }
   const Table& model() const { return actual_; }
+  // How many services' desired state was (re)built since construction; a
+  // one-service change adds one (tests pin the incremental behaviour with it).
+  uint64_t desiredBuilds() const { return desired_builds_; }
 
  private:
   bool load();
-  void reconcileNow(Clock::time_point now);
+  void updateServices(const std::vector<conf::IpvsService>& services);
+  void rebuildDesired(const ServiceKey& key);
+  void reconcileNow(Clock::time_point now, Clock::time_point started);
   void refreshDraining();
   void refreshCounters(std::size_t services);
   void applyTimeouts();
@@ -79,7 +85,23 @@ class Engine final : public Subsystem {
   bool timer_armed_ = false;
   bool stopped_ = false;
 
-  conf::Ipvs config_;
+  // A configured service: its config as last applied (compared on the next
+  // apply) and what its desired state says beyond the table.
+  struct Configured {
+    conf::IpvsService config;
+    std::size_t healthy = 0;
+    bool sorry_active = false;
+    uint64_t generation = 0;  // the apply() that last listed it
+  };
+
+  conf::Ipvs config_;  // the settings; services are in configured_ (never copied whole)
+  std::map<ServiceKey, Configured> configured_;
+  std::map<std::string, ServiceKey> by_name_;
+  uint64_t generation_ = 0;
+  Table desired_;                // what the config and health ask, kept service by service
+  std::set<ServiceKey> dirty_;   // services changed since the last reconcile
+  bool diff_all_ = true;         // after a full read of the kernel: diff every service
+  uint64_t desired_builds_ = 0;
   HealthView health_;
   bool loaded_ = false;  // actual_ holds a read of the kernel
   Table actual_;

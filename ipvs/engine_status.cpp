@@ -27,27 +27,25 @@ nlohmann::json flagsJson(uint32_t flags) {
 nlohmann::json Engine::status() const {
   // The model, with every service's counters from one dump of the services;
   // real servers' counters as the last ticks read them (refreshCounters).
-  Table table = actual_;
+  std::map<ServiceKey, Stats> service_stats;
   bool fresh = false;
   if (loaded_) {
     if (auto read = kernel_->services()) {
       fresh = true;
-      for (const auto& service : *read)
-        if (auto it = table.find(service.key); it != table.end()) it->second.service.stats = service.stats;
+      for (const auto& service : *read) service_stats.emplace(service.key, service.stats);
     }
   }
-  const DesiredState desired = desiredState(config_, health_);
-  std::map<ServiceKey, const conf::IpvsService*> configured;
-  for (const auto& service : config_.services) configured[serviceFromConfig(service).key] = &service;
+  const Table& table = actual_;
 
   nlohmann::json services = nlohmann::json::array();
   std::size_t servers = 0, healthy = 0, draining = 0;
   for (const auto& [key, state] : table) {
-    const auto conf = configured.find(key);
-    const auto want = desired.services.find(key);
+    const auto found = configured_.find(key);
+    const conf::IpvsService* conf = found != configured_.end() ? &found->second.config : nullptr;
+    const auto stats = service_stats.find(key);
     const bool owned = owned_.contains(key);
     nlohmann::json entry = {
-        {"name", conf != configured.end() ? conf->second->name : ""},
+        {"name", conf ? conf->name : ""},
         {"owned", owned},
         {"family", key.family == Family::v6 ? "inet6" : "inet"},
         {"protocol", key.isFwmark() ? "" : std::string(protocolName(key.protocol))},
@@ -58,21 +56,21 @@ nlohmann::json Engine::status() const {
         {"flags", flagsJson(state.service.flags)},
         {"persistence_s", state.service.timeout},
         {"netmask", state.service.netmask},
-        {"sorry_active", want != desired.services.end() && want->second.sorry_active},
-        {"stats", statsJson(state.service.stats)},
+        {"sorry_active", found != configured_.end() && found->second.sorry_active},
+        {"stats", statsJson(stats != service_stats.end() ? stats->second : state.service.stats)},
     };
     nlohmann::json dests = nlohmann::json::array();
     for (const auto& [dkey, d] : state.destinations) {
       std::string health = owned ? "draining" : "foreign";
       int config_weight = -1;
-      if (conf != configured.end()) {
+      if (conf) {
         const Endpoint endpoint{dkey.address, dkey.port};
-        for (const auto& server : conf->second->real_servers) {
+        for (const auto& server : conf->real_servers) {
           if (server.address != endpoint) continue;
-          health = health_.healthy(conf->second->name, endpoint) ? "healthy" : "failed";
+          health = health_.healthy(conf->name, endpoint) ? "healthy" : "failed";
           config_weight = server.weight;
         }
-        if (conf->second->sorry_server == endpoint && config_weight < 0) health = d.weight > 0 ? "sorry" : "draining";
+        if (conf->sorry_server == endpoint && config_weight < 0) health = d.weight > 0 ? "sorry" : "draining";
       }
       ++servers;
       if (health == "healthy") ++healthy;

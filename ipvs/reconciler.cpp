@@ -1,5 +1,7 @@
 #include "ipvs/reconciler.hpp"
 
+#include <iterator>
+
 namespace vipd::ipvs {
 
 namespace {
@@ -11,58 +13,104 @@ bool drainExpired(const DiffInput& in, const DestinationRef& ref) {
 
 }  // namespace
 
-std::vector<Op> diff(const DiffInput& in) {
+namespace {
+
+// The ops of the diff, by group; one service at a time.
+struct DiffGroups {
+  const DiffInput& in;
   std::vector<Op> adds, updates, destChanges, drains, destDeletes, deletes;
-  for (const auto& [key, want] : in.desired) {
-    auto have = in.actual.find(key);
-    if (have == in.actual.end()) {
-      adds.push_back(Op{Op::Kind::addService, want.service, {}});
-      for (const auto& [dkey, dest] : want.destinations)
-        destChanges.push_back(Op{Op::Kind::addDestination, want.service, dest});
-      continue;
+
+  void service(const ServiceKey& key, const ServiceState* want, const ServiceState* have) {
+    if (!want) {
+      if (have && in.owned.contains(key)) deletes.push_back(Op{Op::Kind::deleteService, have->service, {}});
+      return;
     }
-    if (!want.service.sameSettings(have->second.service))
-      updates.push_back(Op{Op::Kind::updateService, want.service, {}});
-    const auto& current = have->second.destinations;
-    for (const auto& [dkey, dest] : want.destinations) {
+    if (!have) {
+      adds.push_back(Op{Op::Kind::addService, want->service, {}});
+      for (const auto& [dkey, dest] : want->destinations)
+        destChanges.push_back(Op{Op::Kind::addDestination, want->service, dest});
+      return;
+    }
+    if (!want->service.sameSettings(have->service))
+      updates.push_back(Op{Op::Kind::updateService, want->service, {}});
+    const auto& current = have->destinations;
+    for (const auto& [dkey, dest] : want->destinations) {
       auto found = current.find(dkey);
       if (found == current.end())
-        destChanges.push_back(Op{Op::Kind::addDestination, want.service, dest});
+        destChanges.push_back(Op{Op::Kind::addDestination, want->service, dest});
       else if (!dest.sameSettings(found->second))
-        destChanges.push_back(Op{Op::Kind::updateDestination, want.service, dest});
+        destChanges.push_back(Op{Op::Kind::updateDestination, want->service, dest});
     }
     for (const auto& [dkey, dest] : current) {
-      if (want.destinations.contains(dkey)) continue;
+      if (want->destinations.contains(dkey)) continue;
       if (dest.weight != 0)
-        drains.push_back(Op{Op::Kind::drainDestination, want.service, dest});
+        drains.push_back(Op{Op::Kind::drainDestination, want->service, dest});
       else if (dest.active_conns == 0 || drainExpired(in, {key, dkey}))
-        destDeletes.push_back(Op{Op::Kind::deleteDestination, want.service, dest});
+        destDeletes.push_back(Op{Op::Kind::deleteDestination, want->service, dest});
     }
   }
-  for (const auto& [key, have] : in.actual)
-    if (!in.desired.contains(key) && in.owned.contains(key))
-      deletes.push_back(Op{Op::Kind::deleteService, have.service, {}});
 
-  std::vector<Op> ops;
-  ops.reserve(adds.size() + updates.size() + destChanges.size() + drains.size() + destDeletes.size() + deletes.size());
-  for (auto* group : {&adds, &updates, &destChanges, &drains, &destDeletes, &deletes})
-    ops.insert(ops.end(), std::make_move_iterator(group->begin()), std::make_move_iterator(group->end()));
-  return ops;
+  std::vector<Op> ops() {
+    std::vector<Op> ops;
+    ops.reserve(adds.size() + updates.size() + destChanges.size() + drains.size() + destDeletes.size() +
+                deletes.size());
+    for (auto* group : {&adds, &updates, &destChanges, &drains, &destDeletes, &deletes})
+      ops.insert(ops.end(), std::make_move_iterator(group->begin()), std::make_move_iterator(group->end()));
+    return ops;
+  }
+};
+
+const ServiceState* find(const Table& table, const ServiceKey& key) {
+  auto it = table.find(key);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+// The drain clock of one service, recomputed.
+void trackServiceDrains(DrainClock& drains, const DrainClock& before, const ServiceKey& key, const ServiceState* want,
+                        const ServiceState* have, Clock::time_point now) {
+  if (!want || !have) return;
+  for (const auto& [dkey, dest] : have->destinations) {
+    if (want->destinations.contains(dkey)) continue;
+    const DestinationRef ref{key, dkey};
+    auto started = before.find(ref);
+    drains[ref] = started == before.end() ? now : started->second;
+  }
+}
+
+}  // namespace
+
+std::vector<Op> diff(const DiffInput& in) {
+  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
+  for (const auto& [key, want] : in.desired) groups.service(key, &want, find(in.actual, key));
+  for (const auto& [key, have] : in.actual)
+    if (!in.desired.contains(key)) groups.service(key, nullptr, &have);
+  return groups.ops();
+}
+
+std::vector<Op> diff(const DiffInput& in, const std::set<ServiceKey>& scope) {
+  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
+  for (const auto& key : scope) groups.service(key, find(in.desired, key), find(in.actual, key));
+  return groups.ops();
 }
 
 void trackDrains(DrainClock& drains, const Table& desired, const Table& actual, Clock::time_point now) {
   DrainClock next;
-  for (const auto& [key, want] : desired) {
-    auto have = actual.find(key);
-    if (have == actual.end()) continue;
-    for (const auto& [dkey, dest] : have->second.destinations) {
-      if (want.destinations.contains(dkey)) continue;
-      const DestinationRef ref{key, dkey};
-      auto started = drains.find(ref);
-      next[ref] = started == drains.end() ? now : started->second;
-    }
-  }
+  for (const auto& [key, want] : desired) trackServiceDrains(next, drains, key, &want, find(actual, key), now);
   drains = std::move(next);
+}
+
+void trackDrains(DrainClock& drains, const Table& desired, const Table& actual, Clock::time_point now,
+                 const std::set<ServiceKey>& scope) {
+  for (const auto& key : scope) {
+    // This service's entries are contiguous in the map (ordered by service first).
+    auto first = drains.lower_bound({key, DestinationKey{}});
+    while (first != drains.begin() && std::prev(first)->first.first == key) --first;
+    auto last = first;
+    DrainClock before;
+    while (last != drains.end() && last->first.first == key) before.insert(*last++);
+    drains.erase(first, last);
+    trackServiceDrains(drains, before, key, find(desired, key), find(actual, key), now);
+  }
 }
 
 Result<Table> readTable(Kernel& kernel) {
@@ -101,6 +149,7 @@ bool applyRound(Kernel& kernel, const std::vector<Op>& ops, Table& actual, Apply
     } else {
       ++report.failed;
       report.errors.push_back(results[i].error());
+      report.failed_services.insert(ops[i].service.key);
       reread = reread || needsReread(results[i].error());
     }
   }
@@ -110,10 +159,12 @@ bool applyRound(Kernel& kernel, const std::vector<Op>& ops, Table& actual, Apply
 }  // namespace
 
 ApplyReport reconcile(Kernel& kernel, const Table& desired, Table& actual, const std::set<ServiceKey>& owned,
-                      DrainClock& drains, Clock::time_point now, Duration drain_timeout) {
+                      DrainClock& drains, Clock::time_point now, Duration drain_timeout, const std::set<ServiceKey>* scope) {
   ApplyReport report;
-  const bool reread = applyRound(kernel, diff({desired, actual, owned, drains, now, drain_timeout}), actual, report);
+  const DiffInput input{desired, actual, owned, drains, now, drain_timeout};
+  const bool reread = applyRound(kernel, scope ? diff(input, *scope) : diff(input), actual, report);
   if (reread) {
+    // Our picture of the kernel was wrong somewhere: re-read all of it, diff all of it.
     ++report.rereads;
     auto fresh = readTable(kernel);
     if (!fresh) {
@@ -123,8 +174,12 @@ ApplyReport reconcile(Kernel& kernel, const Table& desired, Table& actual, const
       trackDrains(drains, desired, actual, now);
       applyRound(kernel, diff({desired, actual, owned, drains, now, drain_timeout}), actual, report);
     }
+    scope = nullptr;
   }
-  trackDrains(drains, desired, actual, now);
+  if (scope)
+    trackDrains(drains, desired, actual, now, *scope);
+  else
+    trackDrains(drains, desired, actual, now);
   return report;
 }
 

@@ -41,10 +41,17 @@ struct DiffInput {
 // stale real servers (weight 0), delete drained ones with no active
 // connection or past their drain deadline, delete stale owned services.
 std::vector<Op> diff(const DiffInput& input);
+// The same, for the services in `scope` only (in desired, actual or both);
+// every other service is taken as equal to the kernel. Linear in the scope,
+// logarithmic in the tables.
+std::vector<Op> diff(const DiffInput& input, const std::set<ServiceKey>& scope);
 
 // Starts the clock of newly stale real servers of desired services, forgets
 // the others (stale owned services are deleted outright, not drained).
 void trackDrains(DrainClock& drains, const Table& desired, const Table& actual, Clock::time_point now);
+// The same, for the services in `scope` only; the other services' clocks stay.
+void trackDrains(DrainClock& drains, const Table& desired, const Table& actual, Clock::time_point now,
+                 const std::set<ServiceKey>& scope);
 
 // Reads every service and its real servers.
 Result<Table> readTable(Kernel& kernel);
@@ -55,11 +62,15 @@ struct ApplyReport {
   std::size_t failed = 0;     // ops the kernel refused
   std::size_t rereads = 0;    // full re-reads after EEXIST / ENOENT / ESRCH (or a failed read)
   std::vector<Error> errors;  // the refusals, for logging
+  std::set<ServiceKey> failed_services;  // services with a refused op (still differ from the desired table)
 };
 
 // Diffs, applies, keeps `actual` equal to the kernel (op by op, no re-dump);
-// on EEXIST / ENOENT / ESRCH re-reads the kernel and re-diffs once. Never throws.
+// on EEXIST / ENOENT / ESRCH re-reads the kernel and re-diffs once (every
+// service). With a `scope`, diffs only those services (the caller knows the
+// others did not change since the last reconcile). Never throws.
 ApplyReport reconcile(Kernel& kernel, const Table& desired, Table& actual, const std::set<ServiceKey>& owned,
-                      DrainClock& drains, Clock::time_point now, Duration drain_timeout);
+                      DrainClock& drains, Clock::time_point now, Duration drain_timeout,
+                      const std::set<ServiceKey>* scope = nullptr);
 
 }  // namespace vipd::ipvs

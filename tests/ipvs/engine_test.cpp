@@ -215,5 +215,94 @@ TEST(EngineCounters, StatusReadsOnlyTheServiceDumpAndTicksRefreshRealServersInSl
   EXPECT_TRUE(kernel->executed.empty());
 }
 
+conf::Config threeServices() {
+  conf::Config config;
+  for (int i = 0; i < 3; ++i) {
+    conf::IpvsService service;
+    service.name = "s" + std::to_string(i);
+    service.address = ep(("198.51.100." + std::to_string(i + 1) + ":80").c_str());
+    service.scheduler = "wrr";
+    for (const char* address : {"203.0.113.1:80", "203.0.113.2:80"}) {
+      conf::RealServer server;
+      server.address = ep(address);
+      service.real_servers.push_back(server);
+    }
+    config.ipvs.services.push_back(service);
+  }
+  return config;
+}
+
+// A one-service change rebuilds and diffs that service only: one desired
+// state built, one op, no kernel read; the other services are not looked at.
+TEST_F(EngineTest, OneServiceChangeRebuildsAndDiffsOnlyThatService) {
+  engine->apply(threeServices());
+  EXPECT_EQ(engine->desiredBuilds(), 3u);
+  kernel->clearLog();
+
+  engine->apply(threeServices());
+  EXPECT_EQ(engine->desiredBuilds(), 3u);
+  EXPECT_TRUE(kernel->executed.empty());
+
+  auto changed = threeServices();
+  changed.ipvs.services[1].real_servers[0].weight = 5;
+  engine->apply(changed);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::updateDestination);
+  EXPECT_EQ(kernel->executed[0].service.key.address, ep("198.51.100.2:80").address);
+  EXPECT_EQ(kernel->reads, 0);
+  EXPECT_EQ(engine->lastReconcile().ops, 1u);
+
+  // A rule changed behind vipd's back in an untouched service is not seen by
+  // a diff of the changed service only (the model is trusted)...
+  kernel->table.begin()->second.destinations.begin()->second.weight = 9;
+  kernel->clearLog();
+  engine->setHealth("s2", ep("203.0.113.2:80"), false);
+  EXPECT_EQ(engine->desiredBuilds(), 5u);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::drainDestination);
+  EXPECT_EQ(kernel->executed[0].service.key.address, ep("198.51.100.3:80").address);
+
+  // ...and removing a service deletes it alone.
+  auto fewer = changed;
+  fewer.ipvs.services.pop_back();
+  kernel->clearLog();
+  engine->apply(fewer);
+  EXPECT_EQ(engine->desiredBuilds(), 5u);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::deleteService);
+  EXPECT_FALSE(kernel->table.contains(ServiceKey::ofEndpoint(Protocol::tcp, ep("198.51.100.3:80"))));
+}
+
+// A change the kernel refused is diffed again on the next reconcile, even
+// when that one is about another service.
+TEST_F(EngineTest, RefusedChangeIsRetriedWithTheNextReconcile) {
+  engine->apply(threeServices());
+  auto changed = threeServices();
+  changed.ipvs.services[0].real_servers[0].weight = 5;
+  kernel->fail_next_errno = EINVAL;
+  engine->apply(changed);
+  EXPECT_EQ(engine->counters().op_errors, 1u);
+  kernel->clearLog();
+  changed.ipvs.services[2].real_servers[0].weight = 7;
+  engine->apply(changed);
+  ASSERT_EQ(kernel->executed.size(), 2u);
+  EXPECT_EQ(kernel->table.at(ServiceKey::ofEndpoint(Protocol::tcp, ep("198.51.100.1:80")))
+                .destinations.at(DestinationKey{ep("203.0.113.1:80").address, 80})
+                .weight,
+            5);
+}
+
+// After a stop (flush_on_stop), an apply of the same config programs it again.
+TEST_F(EngineTest, ApplyAfterFlushOnStopReprogramsEverything) {
+  auto config = threeServices();
+  config.ipvs.flush_on_stop = true;
+  engine->apply(config);
+  engine->stop({});
+  EXPECT_TRUE(kernel->table.empty());
+  engine->apply(config);
+  EXPECT_EQ(kernel->table.size(), 3u);
+}
+
 }  // namespace
 }  // namespace vipd::ipvs
