@@ -63,10 +63,26 @@ void Engine::updateServices(const std::vector<conf::IpvsService>& services) {
   ++generation_;
   std::set<ServiceKey> changed;
   std::set<std::string> names;  // services whose remembered health may be stale
-  for (const auto& service : services) {
+  // Fast path: the service at the same place as last time, unchanged (its
+  // key follows from its config), costs one comparison and no lookup.
+  const bool same_order = order_.size() == services.size();
+  std::vector<Configured*> order;
+  order.reserve(services.size());
+  std::size_t listed = 0;  // distinct configured services seen (a duplicate key counts once)
+  const auto list = [&](Configured& entry) {
+    if (entry.generation != generation_) ++listed;
+    entry.generation = generation_;
+    order.push_back(&entry);
+  };
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const auto& service = services[i];
+    if (same_order && order_[i]->config == service) {
+      list(*order_[i]);
+      continue;
+    }
     const ServiceKey key = serviceFromConfig(service).key;
     auto [it, added] = configured_.try_emplace(key);
-    it->second.generation = generation_;
+    list(it->second);
     if (!added && it->second.config == service) continue;
     if (!added) {
       names.insert(it->second.config.name);
@@ -77,7 +93,9 @@ void Engine::updateServices(const std::vector<conf::IpvsService>& services) {
     it->second.config = service;
     changed.insert(key);
   }
-  for (auto it = configured_.begin(); it != configured_.end();) {
+  order_ = std::move(order);
+  const bool removals = configured_.size() != listed;
+  for (auto it = configured_.begin(); removals && it != configured_.end();) {
     if (it->second.generation == generation_) {
       ++it;
       continue;

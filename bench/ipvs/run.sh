@@ -3,7 +3,7 @@
 # keepalived 2.2.7 (checker only, no checks), one fresh VM per run (the
 # kernel's dest trash makes reruns in one VM slow), tools alternated.
 # SIZES are services (x 10 real servers); default 1000 10000.
-# Env: BUILD (default build-ipvs2, holding daemon/vipd and ctl/vipctl).
+# Env: BUILD (default build-ipvs2; the figures used build-perf, holding daemon/vipd and ctl/vipctl).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,7 +22,8 @@ for n in "${sizes[@]}"; do
     [ $((rep % 2)) = 0 ] && tools=(keepalived ipvsadm vipd)
     for tool in "${tools[@]}"; do
       line=$("$root/tests/vm/vm-run.sh" --cpus 2 --mem 2048 --timeout 600 -- \
-        "$here/guest.sh" "$tool" "$work/$n" "$rules" "$build" 2>/dev/null | grep '^{')
+        "$here/guest.sh" "$tool" "$work/$n" "$rules" "$build" 2>/dev/null | grep '^{') ||
+        line="{\"tool\":\"$tool\",\"failed\":true}"
       echo "{\"services\":$n,\"rep\":$rep,${line#\{}"
     done
   done

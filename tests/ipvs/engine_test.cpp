@@ -274,6 +274,29 @@ TEST_F(EngineTest, OneServiceChangeRebuildsAndDiffsOnlyThatService) {
   EXPECT_FALSE(kernel->table.contains(ServiceKey::ofEndpoint(Protocol::tcp, ep("198.51.100.3:80"))));
 }
 
+// Services listed in another order are the same services: nothing rebuilt,
+// nothing done; a swap of one service for another in one apply is one delete
+// and one add (with its real servers).
+TEST_F(EngineTest, ReorderedOrSwappedServicesAreMatchedByKey) {
+  engine->apply(threeServices());
+  kernel->clearLog();
+  auto reordered = threeServices();
+  std::swap(reordered.ipvs.services[0], reordered.ipvs.services[2]);
+  engine->apply(reordered);
+  EXPECT_EQ(engine->desiredBuilds(), 3u);
+  EXPECT_TRUE(kernel->executed.empty());
+
+  auto swapped = reordered;
+  swapped.ipvs.services[1].name = "new";
+  swapped.ipvs.services[1].address = ep("198.51.100.9:80");
+  engine->apply(swapped);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);  // the new one (the gone one is only erased)
+  ASSERT_EQ(kernel->executed.size(), 4u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::addService);
+  EXPECT_EQ(kernel->executed[3].kind, Op::Kind::deleteService);
+  EXPECT_EQ(kernel->table.size(), 3u);
+}
+
 // A change the kernel refused is diffed again on the next reconcile, even
 // when that one is about another service.
 TEST_F(EngineTest, RefusedChangeIsRetriedWithTheNextReconcile) {
