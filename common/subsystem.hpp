@@ -29,6 +29,13 @@ public:
   // by `vipctl status`.
   virtual nlohmann::json status() const = 0;
 
+  // The one-line summary alone; override when status() is costly.
+  virtual std::string summary() const { return status().value("summary", ""); }
+
+  // `vipctl NAME [ACTION ...]`: the request object as sent; by default the
+  // status snapshot answers.
+  virtual nlohmann::json request(const nlohmann::json& /*request*/) { return status(); }
+
   // Graceful stop (masters send priority 0, ...); calls done() when finished.
   virtual void stop(std::function<void()> done) = 0;
 };

@@ -6,13 +6,14 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 namespace vipd::ctl {
 
 namespace {
 
 class Fd {
-public:
+ public:
   explicit Fd(int fd) : fd_(fd) {}
   ~Fd() {
     if (fd_ >= 0) ::close(fd_);
@@ -21,7 +22,7 @@ public:
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
 
-private:
+ private:
   int fd_;
 };
 
@@ -59,15 +60,19 @@ Result<nlohmann::json> request(const std::string& socket_path, const nlohmann::j
   }
 
   std::string answer;
-  char buffer[4096];
-  while (answer.find('\n') == std::string::npos) {
+  std::vector<char> buffer(1 << 16);
+  std::size_t end = std::string::npos;
+  while (end == std::string::npos) {
     if (auto ready = waitFor(fd.get(), POLLIN, deadline); !ready) return ready.error();
-    ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    ssize_t n = ::recv(fd.get(), buffer.data(), buffer.size(), 0);
     if (n < 0) return Error::fromErrno(errno, "recv");
     if (n == 0) return Error::fromErrno(ECONNRESET, "the daemon closed the connection");
-    answer.append(buffer, static_cast<std::size_t>(n));
+    // Only the new bytes can hold the end of the line: large answers stay linear.
+    std::size_t before = answer.size();
+    answer.append(buffer.data(), static_cast<std::size_t>(n));
+    end = answer.find('\n', before);
   }
-  answer.resize(answer.find('\n'));
+  answer.resize(end);
   auto parsed = nlohmann::json::parse(answer, nullptr, false);
   if (parsed.is_discarded()) return Error::fromErrno(EPROTO, "the daemon's answer is not JSON");
   return parsed;

@@ -11,5 +11,6 @@ std::string formatReload(const nlohmann::json& reload);
 std::string formatVrrp(const nlohmann::json& status);
 std::string formatIpvs(const nlohmann::json& status);
 std::string formatChecks(const nlohmann::json& status);
+std::string formatVirt(const nlohmann::json& status);
 
 }  // namespace vipd::ctl

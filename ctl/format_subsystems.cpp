@@ -18,6 +18,12 @@ std::string text(const json& value) {
   return value.dump();
 }
 
+std::string joinedText(const json& list) {
+  std::string out;
+  for (const auto& item : list) out += (out.empty() ? "" : ",") + text(item);
+  return out.empty() ? "-" : out;
+}
+
 std::string droppedText(const json& drops) {
   std::string out;
   for (const auto& [reason, count] : drops.items())
@@ -131,6 +137,27 @@ std::string formatChecks(const json& status) {
                   text(s["healthy_servers"]), down.empty() ? "-" : down});
   }
   out << "\n" << services.str();
+  return out.str();
+}
+
+std::string formatVirt(const json& status) {
+  std::ostringstream out;
+  out << "KVM guests: " << status.value("summary", "") << "\n";
+  Table guests({"GUEST", "STATE", "DESIRED", "SINCE", "MEMORY", "VCPUS", "DISK", "BACKING", "MACS", "VNC", "AUTOSTART",
+                "RESTARTS"});
+  for (const auto& g : status.value("guests", json::array())) {
+    guests.add({text(g["name"]), text(g["state"]), text(g["desired"]), text(g["since"]),
+                std::to_string(g.value("memory", uint64_t{0}) >> 20) + "MiB", text(g["vcpus"]), text(g["disk"]),
+                text(g["backing_file"]), g.contains("macs") ? joinedText(g["macs"]) : "-", text(g["vnc_port"]),
+                g.value("autostart", false) ? "yes" : "no", text(g["restarts"])});
+  }
+  out << guests.str();
+  Table bridges({"BRIDGE", "EXISTS", "UP", "PORTS", "MISSING PORTS"});
+  for (const auto& b : status.value("bridges", json::array()))
+    bridges.add({text(b["name"]), b.value("exists", false) ? "yes" : "no", b.value("up", false) ? "yes" : "no",
+                 b.contains("ports") ? joinedText(b["ports"]) : "-",
+                 b.contains("missing_ports") ? joinedText(b["missing_ports"]) : "-"});
+  out << "\n" << bridges.str();
   return out.str();
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ctl/client.hpp"
 #include "ctl/format.hpp"
@@ -14,7 +15,8 @@ const char* kUsage =
     "commands:\n"
     "  status   daemon version, config, generation, uptime, subsystems\n"
     "  reload   re-read the configuration; prints the errors if it is rejected\n"
-    "  vrrp | ipvs | checks | virt   the subsystem's state\n";
+    "  vrrp | ipvs | checks | virt   the subsystem's state\n"
+    "  virt start|stop|restart GUEST  act on a managed guest through the daemon\n";
 
 const char* kDefaultSocket = "/run/vipd/vipd.sock";
 
@@ -25,6 +27,7 @@ using Formatter = std::string (*)(const nlohmann::json&);
 int main(int argc, char** argv) {
   std::string socket = kDefaultSocket;
   std::string command;
+  std::vector<std::string> operands;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -37,24 +40,28 @@ int main(int argc, char** argv) {
       return 0;
     } else if (command.empty() && arg[0] != '-') {
       command = arg;
+    } else if (command == "virt" && arg[0] != '-' && operands.size() < 2) {
+      operands.push_back(arg);
     } else {
       std::fputs(kUsage, stderr);
       return 2;
     }
   }
   const std::map<std::string, Formatter> formatters = {
-      {"status", vipd::ctl::formatStatus},
-      {"reload", vipd::ctl::formatReload},
-      {"vrrp", vipd::ctl::formatVrrp},
-      {"ipvs", vipd::ctl::formatIpvs},
-      {"checks", vipd::ctl::formatChecks},
+      {"status", vipd::ctl::formatStatus}, {"reload", vipd::ctl::formatReload}, {"vrrp", vipd::ctl::formatVrrp},
+      {"ipvs", vipd::ctl::formatIpvs},     {"checks", vipd::ctl::formatChecks}, {"virt", vipd::ctl::formatVirt},
   };
-  if (command.empty()) {
+  if (command.empty() || operands.size() == 1) {
     std::fputs(kUsage, stderr);
     return 2;
   }
 
-  auto answer = vipd::ctl::request(socket, {{"command", command}});
+  nlohmann::json message = {{"command", command}};
+  if (operands.size() == 2) {
+    message["action"] = operands[0];
+    message["guest"] = operands[1];
+  }
+  auto answer = vipd::ctl::request(socket, message);
   if (!answer) {
     std::cerr << "vipctl: " << answer.error().message() << "\n";
     return 1;
@@ -65,6 +72,9 @@ int main(int argc, char** argv) {
     std::cout << reply.dump(2) << "\n";
   } else if (!ok && reply.contains("error")) {
     std::cerr << "vipctl: " << reply["error"].get<std::string>() << "\n";
+  } else if (!operands.empty()) {
+    std::cout << operands[0] << " " << operands[1] << ": " << (reply.value("queued", false) ? "queued" : "done")
+              << "\n";
   } else if (auto f = formatters.find(command); f != formatters.end()) {
     std::cout << f->second(reply);
   } else {

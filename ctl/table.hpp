@@ -6,12 +6,12 @@
 namespace vipd::ctl {
 
 class Table {
-public:
+ public:
   explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   std::string str() const;
 
-private:
+ private:
   std::vector<std::vector<std::string>> rows_;
 };
 

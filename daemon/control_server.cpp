@@ -13,7 +13,7 @@ namespace vipd::daemon {
 namespace local = asio::local;
 
 class ControlServer::Session : public std::enable_shared_from_this<ControlServer::Session> {
-public:
+ public:
   Session(local::stream_protocol::socket socket, std::shared_ptr<const Handler> handler, const ControlLimits& limits,
           std::shared_ptr<std::size_t> clients)
       : socket_(std::move(socket)),
@@ -28,7 +28,7 @@ public:
 
   void start() { readLine(); }
 
-private:
+ private:
   void readLine() {
     armIdleTimer();
     asio::async_read_until(socket_, buffer_, '\n', [self = shared_from_this()](auto ec, std::size_t n) {
@@ -80,7 +80,11 @@ private:
 };
 
 ControlServer::ControlServer(asio::io_context& io, Handler handler, ControlLimits limits)
-    : io_(io), handler_(std::make_shared<const Handler>(std::move(handler))), limits_(limits), acceptor_(io), owner_uid_(geteuid()) {}
+    : io_(io),
+      handler_(std::make_shared<const Handler>(std::move(handler))),
+      limits_(limits),
+      acceptor_(io),
+      owner_uid_(geteuid()) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -94,7 +98,7 @@ Status ControlServer::listen(const std::string& path) {
     fs::permissions(dir, fs::perms::owner_all, fs_error);
   }
   // A socket file left by a previous run is replaced; anything else is not ours.
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return Error::fromErrno(EEXIST, path + " exists and is not a socket");
     ::unlink(path.c_str());

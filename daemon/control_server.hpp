@@ -22,7 +22,7 @@ struct ControlLimits {
 };
 
 class ControlServer {
-public:
+ public:
   // Answers one request line with one response line (without the newline).
   using Handler = std::function<std::string(const std::string& line)>;
 
@@ -37,7 +37,7 @@ public:
   const std::string& path() const { return path_; }
   std::size_t clients() const { return *clients_; }
 
-private:
+ private:
   class Session;
   void accept();
 

@@ -32,7 +32,7 @@ Daemon::Daemon(asio::io_context& io, Options options, conf::Config config,
     return nlohmann::json{{"ok", outcome.ok}, {"generation", outcome.generation}, {"errors", outcome.errors}};
   };
   for (auto& subsystem : subsystems_)
-    commands_[subsystem->name()] = [s = subsystem.get()](const nlohmann::json&) { return s->status(); };
+    commands_[subsystem->name()] = [s = subsystem.get()](const nlohmann::json& request) { return s->request(request); };
 }
 
 std::string Daemon::socketPath() const {
@@ -72,8 +72,8 @@ ReloadOutcome Daemon::reload() {
       outcome.errors.push_back(error.str());
       log::error("reload rejected: " + error.str());
     }
-    log::warning("reload rejected with " + std::to_string(outcome.errors.size()) +
-                 " error(s); generation " + std::to_string(generation_) + " keeps running");
+    log::warning("reload rejected with " + std::to_string(outcome.errors.size()) + " error(s); generation " +
+                 std::to_string(generation_) + " keeps running");
   } else {
     notifier_.reloading();
     if (!options_.socket_override && loaded.config->global.control_socket != config_.global.control_socket)
@@ -93,7 +93,7 @@ ReloadOutcome Daemon::reload() {
 nlohmann::json Daemon::status() const {
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   nlohmann::json summaries = nlohmann::json::object();
-  for (auto& subsystem : subsystems_) summaries[subsystem->name()] = subsystem->status().value("summary", "");
+  for (auto& subsystem : subsystems_) summaries[subsystem->name()] = subsystem->summary();
   return {
       {"version", VIPD_VERSION},
       {"pid", ::getpid()},

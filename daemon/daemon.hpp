@@ -31,7 +31,7 @@ struct ReloadOutcome {
 };
 
 class Daemon {
-public:
+ public:
   Daemon(asio::io_context& io, Options options, conf::Config config,
          std::vector<std::unique_ptr<Subsystem>> subsystems);
 
@@ -45,7 +45,7 @@ public:
   nlohmann::json status() const;
   unsigned generation() const { return generation_; }
 
-private:
+ private:
   std::string socketPath() const;
   void waitForSignal();
   void stopNext(std::size_t index);

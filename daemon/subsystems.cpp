@@ -1,9 +1,13 @@
 #include "daemon/subsystems.hpp"
 
+#include "conf/config.hpp"
+#include "daemon/real_server_gate.hpp"
+
 #include "healthcheck/monitor.hpp"
 #include "healthcheck/process_runner.hpp"
 #include "ipvs/engine.hpp"
 #include "ipvs/netlink_kernel.hpp"
+#include "virt/manager.hpp"
 #include "vrrpd/engine.hpp"
 #include "vrrpd/linux/linux_ports.hpp"
 
@@ -18,7 +22,7 @@ struct LinuxPortsHolder {
 };
 
 class LinuxVrrpEngine : private LinuxPortsHolder, public vrrp::Engine {
-public:
+ public:
   explicit LinuxVrrpEngine(asio::io_context& io) : LinuxPortsHolder(io), vrrp::Engine(linux_ports.ports()) {}
 };
 
@@ -29,9 +33,54 @@ struct ProcessRunnerHolder {
 };
 
 class LinuxHealthMonitor : private ProcessRunnerHolder, public healthcheck::Monitor {
-public:
+ public:
   LinuxHealthMonitor(asio::io_context& io, healthcheck::MonitorSinks sinks)
       : ProcessRunnerHolder(io), healthcheck::Monitor(io, healthcheck::realCheckers(io, runner), std::move(sinks)) {}
+};
+
+// KVM guests and bridges. It stays idle (no libvirt connection) until a
+// config declares a guest or a bridge, and keeps the real-server gate told
+// which servers are guests and which guests run.
+class VirtSubsystem : public Subsystem {
+ public:
+  VirtSubsystem(asio::io_context& io, std::shared_ptr<RealServerGate> gate) : manager_(io), gate_(std::move(gate)) {
+    manager_.onGuestRunningChanged(
+        [gate = gate_](const std::string& guest, bool running) { gate->guestRunning(guest, running); });
+  }
+
+  std::string name() const override { return manager_.name(); }
+
+  void apply(const conf::Config& config) override {
+    gate_->configure(config.ipvs);
+    active_ = active_ || !config.virt.guests.empty() || !config.virt.bridges.empty();
+    if (active_) manager_.apply(config);
+  }
+
+  nlohmann::json status() const override {
+    if (!active_)
+      return {{"summary", "no guests or bridges configured"},
+              {"guests", nlohmann::json::array()},
+              {"bridges", nlohmann::json::array()}};
+    return manager_.status();
+  }
+
+  // {"command": "virt", "action": "start|stop|restart", "guest": NAME}; without an action, the status.
+  nlohmann::json request(const nlohmann::json& request) override {
+    if (!request.contains("action")) return status();
+    if (!request["action"].is_string() || !request.contains("guest") || !request["guest"].is_string())
+      return {{"ok", false}, {"error", "virt requests need \"action\" and \"guest\" strings"}};
+    return manager_.command(request["action"].get<std::string>(), request["guest"].get<std::string>());
+  }
+
+  void stop(std::function<void()> done) override {
+    if (!active_) return done();
+    manager_.stop(std::move(done));
+  }
+
+ private:
+  virt::Manager manager_;
+  std::shared_ptr<RealServerGate> gate_;
+  bool active_ = false;
 };
 
 }  // namespace
@@ -40,9 +89,16 @@ std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io) {
   auto ipvs = std::make_unique<ipvs::Engine>(io, std::make_unique<ipvs::NetlinkKernel>());
   auto* ipvs_engine = ipvs.get();
 
+  // Check results and guest states meet in the gate, which tells IPVS.
+  auto gate =
+      std::make_shared<RealServerGate>([ipvs_engine](const std::string& service, const Endpoint& server, bool healthy) {
+        ipvs_engine->setHealth(service, server, healthy);
+      });
+  auto virt = std::make_unique<VirtSubsystem>(io, gate);
+
   healthcheck::MonitorSinks sinks;
-  sinks.onRealServerHealth = [ipvs_engine](const std::string& service, const Endpoint& server, bool healthy) {
-    ipvs_engine->setHealth(service, server, healthy);
+  sinks.onRealServerHealth = [gate](const std::string& service, const Endpoint& server, bool healthy) {
+    gate->checkResult(service, server, healthy);
   };
   auto checks = std::make_unique<LinuxHealthMonitor>(io, std::move(sinks));
 
@@ -51,8 +107,10 @@ std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io) {
     if (ipvs_engine->syncFollows(instance)) ipvs_engine->setSyncRole(state == vrrp::State::master);
   });
 
-  // Stopped in reverse order: VRRP first, so a master hands over at once.
+  // Applied in this order (virt first: it configures the gate); stopped in
+  // reverse, VRRP first, so a master hands over at once.
   std::vector<std::unique_ptr<Subsystem>> subsystems;
+  subsystems.push_back(std::move(virt));
   subsystems.push_back(std::move(ipvs));
   subsystems.push_back(std::move(checks));
   subsystems.push_back(std::move(vrrp));

@@ -7,7 +7,7 @@
 namespace vipd::daemon {
 
 class SystemdNotifier {
-public:
+ public:
   explicit SystemdNotifier(asio::io_context& io) : watchdog_(io) {}
 
   void ready(unsigned generation);
@@ -16,7 +16,7 @@ public:
   // Starts the keep-alive timer when the service manager asked for one.
   void startWatchdog();
 
-private:
+ private:
   void scheduleWatchdog();
 
   asio::steady_timer watchdog_;

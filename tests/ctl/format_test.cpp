@@ -108,5 +108,21 @@ TEST(FormatChecks, ShowsStateLastResultAndQuorum) {
   EXPECT_TRUE(contains(out, "3ms")) << out;
 }
 
+TEST(FormatVirt, ListsGuestsAndBridges) {
+  json s = {{"summary", "1 guest, 1 running"},
+            {"guests",
+             {{{"name", "node4"}, {"state", "running"}, {"desired", "running"}, {"since", "2026-11-28T06:00:00Z"},
+               {"memory", 536870912}, {"vcpus", 2}, {"disk", "/v/node4.qcow2"}, {"backing_file", "/v/node.img"},
+               {"macs", {"02:76:70:aa:bb:cc"}}, {"vnc_port", 5901}, {"autostart", true}, {"restarts", 1}}}},
+            {"bridges", {{{"name", "br0"}, {"exists", true}, {"up", true}, {"ports", {"em1", "vnet0"}},
+                          {"missing_ports", json::array()}}}}};
+  auto out = formatVirt(s);
+  EXPECT_TRUE(contains(out, "node4")) << out;
+  EXPECT_TRUE(contains(out, "512MiB")) << out;
+  EXPECT_TRUE(contains(out, "/v/node.img")) << out;
+  EXPECT_TRUE(contains(out, "02:76:70:aa:bb:cc")) << out;
+  EXPECT_TRUE(contains(out, "em1,vnet0")) << out;
+}
+
 }  // namespace
 }  // namespace vipd::ctl
