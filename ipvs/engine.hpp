@@ -48,6 +48,8 @@ class Engine final : public Subsystem {
   std::string name() const override { return "ipvs"; }
   void apply(const conf::Config& config) override;
   nlohmann::json status() const override;
+  // Counts from the model alone: no kernel read, no JSON (vipctl status asks often).
+  std::string summary() const override;
   void stop(std::function<void()> done) override;
 
   // For the health-check subsystem: a real server of a service became (un)healthy.
@@ -70,6 +72,10 @@ class Engine final : public Subsystem {
 
  private:
   bool load();
+  // A real server's health word for status ("healthy", "failed", "draining",
+  // "sorry", "foreign") and its configured weight (-1 when not configured).
+  std::pair<std::string, int> destinationHealth(const ServiceKey& key, const Destination& d) const;
+  std::string summaryText(std::size_t servers, std::size_t healthy, std::size_t draining) const;
   void updateServices(const std::vector<conf::IpvsService>& services);
   void rebuildDesired(const ServiceKey& key);
   void reconcileNow(Clock::time_point now, Clock::time_point started);

@@ -24,6 +24,44 @@ nlohmann::json flagsJson(uint32_t flags) {
 
 }  // namespace
 
+std::pair<std::string, int> Engine::destinationHealth(const ServiceKey& key, const Destination& d) const {
+  const auto found = configured_.find(key);
+  std::string health = owned_.contains(key) ? "draining" : "foreign";
+  int config_weight = -1;
+  if (found == configured_.end()) return {health, config_weight};
+  const conf::IpvsService& conf = found->second.config;
+  const Endpoint endpoint{d.key.address, d.key.port};
+  for (const auto& server : conf.real_servers) {
+    if (server.address != endpoint) continue;
+    health = health_.healthy(conf.name, endpoint) ? "healthy" : "failed";
+    config_weight = server.weight;
+  }
+  if (conf.sorry_server == endpoint && config_weight < 0) health = d.weight > 0 ? "sorry" : "draining";
+  return {health, config_weight};
+}
+
+std::string Engine::summaryText(std::size_t servers, std::size_t healthy, std::size_t draining) const {
+  if (!loaded_) return "kernel unavailable: " + last_error_;
+  std::string text = std::to_string(actual_.size()) + " services, " + std::to_string(servers) + " real servers (" +
+                     std::to_string(healthy) + " healthy" +
+                     (draining ? ", " + std::to_string(draining) + " draining" : "") + ")";
+  if (counters_.op_errors) text += ", " + std::to_string(counters_.op_errors) + " kernel errors";
+  return text;
+}
+
+std::string Engine::summary() const {
+  std::size_t servers = 0, healthy = 0, draining = 0;
+  for (const auto& [key, state] : actual_) {
+    for (const auto& [dkey, d] : state.destinations) {
+      const std::string health = destinationHealth(key, d).first;
+      ++servers;
+      healthy += health == "healthy";
+      draining += health == "draining";
+    }
+  }
+  return summaryText(servers, healthy, draining);
+}
+
 nlohmann::json Engine::status() const {
   // The model, with every service's counters from one dump of the services;
   // real servers' counters as the last ticks read them (refreshCounters).
@@ -61,17 +99,7 @@ nlohmann::json Engine::status() const {
     };
     nlohmann::json dests = nlohmann::json::array();
     for (const auto& [dkey, d] : state.destinations) {
-      std::string health = owned ? "draining" : "foreign";
-      int config_weight = -1;
-      if (conf) {
-        const Endpoint endpoint{dkey.address, dkey.port};
-        for (const auto& server : conf->real_servers) {
-          if (server.address != endpoint) continue;
-          health = health_.healthy(conf->name, endpoint) ? "healthy" : "failed";
-          config_weight = server.weight;
-        }
-        if (conf->sorry_server == endpoint && config_weight < 0) health = d.weight > 0 ? "sorry" : "draining";
-      }
+      const auto [health, config_weight] = destinationHealth(key, d);
       ++servers;
       if (health == "healthy") ++healthy;
       if (health == "draining") ++draining;
@@ -92,15 +120,7 @@ nlohmann::json Engine::status() const {
     services.push_back(std::move(entry));
   }
 
-  std::string summary;
-  if (!loaded_) {
-    summary = "kernel unavailable: " + last_error_;
-  } else {
-    summary = std::to_string(table.size()) + " services, " + std::to_string(servers) + " real servers (" +
-              std::to_string(healthy) + " healthy" + (draining ? ", " + std::to_string(draining) + " draining" : "") +
-              ")";
-    if (counters_.op_errors) summary += ", " + std::to_string(counters_.op_errors) + " kernel errors";
-  }
+  const std::string summary = summaryText(servers, healthy, draining);
   nlohmann::json sync = {{"configured", config_.sync.has_value()},
                          {"role", sync_master_.value_or(false) ? "master" : "backup"}};
   if (sync_started_)
