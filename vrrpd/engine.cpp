@@ -15,39 +15,41 @@ Instance* Engine::find(const std::string& name) {
   return it == instances_.end() ? nullptr : it->second.get();
 }
 
-PacketPort* Engine::socketFor(const SocketKey& key) {
-  if (auto it = sockets_.find(key); it != sockets_.end()) return it->second.get();
+Engine::Socket* Engine::socketFor(const SocketKey& key) {
+  if (auto it = sockets_.find(key); it != sockets_.end()) return &it->second;
   auto opened = ports_.packets->open(key.first, key.second);
   if (!opened) {
     log::error("vrrp: cannot open socket on " + key.first + ": " + opened.error().message());
     return nullptr;
   }
-  auto& port = sockets_[key] = std::move(*opened);
-  port->setHandler([this, key](const ReceivedPacket& packet) { onPacket(key, packet); });
-  return port.get();
+  Socket& socket = sockets_[key];
+  socket.port = std::move(*opened);
+  socket.port->setHandler([this, &socket](const ReceivedPacket& packet) { onPacket(socket, packet); });
+  return &socket;
 }
 
 void Engine::closeUnusedSockets() {
-  for (auto it = sockets_.begin(); it != sockets_.end();) {
-    bool used = std::any_of(instances_.begin(), instances_.end(), [&](const auto& i) {
-      return i.second->config().interface == it->first.first && i.second->config().family() == it->first.second;
-    });
-    it = used ? std::next(it) : sockets_.erase(it);
-  }
+  for (auto it = sockets_.begin(); it != sockets_.end();)
+    it = it->second.instances.empty() ? sockets_.erase(it) : std::next(it);
 }
 
-void Engine::onPacket(const SocketKey& key, const ReceivedPacket& packet) {
-  ParseResult parsed = parseAdvert(packet.payload, PacketInfo{packet.source, packet.destination, packet.ttl});
+void Engine::onPacket(Socket& socket, const ReceivedPacket& packet) {
   // Demultiplex by VRID (byte 1), also for dropped packets so drops count on their instance.
-  Instance* target = nullptr;
-  if (packet.payload.size() >= 2)
-    for (auto& [name, instance] : instances_) {
-      const auto& c = instance->config();
-      if (c.interface == key.first && c.family() == key.second && c.vrid == packet.payload[1]) target = instance.get();
-    }
-  if (target) return target->receive(packet, parsed);
-  auto reason = std::holds_alternative<DropReason>(parsed) ? std::get<DropReason>(parsed) : DropReason::vrid;
-  ++unattributed_drops_[static_cast<std::size_t>(reason)];
+  Instance* target = socket.instances.find(packet.payload);
+  auto drop = parseAdvertInto(packet.payload, PacketInfo{packet.source, packet.destination, packet.ttl}, scratch_);
+  if (!target) {
+    ++unattributed_drops_[static_cast<std::size_t>(drop.value_or(DropReason::vrid))];
+    return;
+  }
+  if (drop) return target->countDrop(*drop);
+  target->receive(packet, scratch_);
+}
+
+void Engine::removeInstance(std::map<std::string, std::unique_ptr<Instance>>::iterator it) {
+  const auto& c = it->second->config();
+  if (auto socket = sockets_.find({c.interface, c.family()}); socket != sockets_.end())
+    socket->second.instances.erase(static_cast<uint8_t>(c.vrid), it->second.get());
+  instances_.erase(it);
 }
 
 void Engine::apply(const conf::Config& config) {
@@ -67,25 +69,32 @@ void Engine::apply(const conf::Config& config) {
     }
     log::info("vrrp: " + it->first + (wanted == config.vrrp_instances.end() ? " removed" : " restarted"));
     it->second->shutdown();
-    it = instances_.erase(it);
+    removeInstance(it++);
   }
   failed_.clear();
   std::vector<Instance*> created;
   for (const auto& c : config.vrrp_instances) {
     if (instances_.count(c.name)) continue;
-    PacketPort* socket = socketFor({c.interface, c.family()});
+    Socket* socket = socketFor({c.interface, c.family()});
     if (!socket) {
       failed_[c.name] = "no socket on " + c.interface;
       continue;
     }
-    auto instance = std::make_unique<Instance>(
-        c, ports_, socket, script_user_, [this](Instance& i, State o, State n) { onInstanceStateChange(i, o, n); });
+    auto vrid = static_cast<uint8_t>(c.vrid);
+    if (socket->instances.at(vrid)) {
+      failed_[c.name] = "VRID " + std::to_string(c.vrid) + " already used on " + c.interface;
+      continue;
+    }
+    auto instance =
+        std::make_unique<Instance>(c, ports_, socket->port.get(), script_user_,
+                                   [this](Instance& i, State o, State n) { onInstanceStateChange(i, o, n); });
     Instance* raw = instance.get();
-    raw->setSyncHold([this, raw] { return syncHold(*raw); });
+    socket->instances.insert(vrid, raw);
     created.push_back(raw);
     instances_[c.name] = std::move(instance);
   }
   closeUnusedSockets();
+  applySyncHolds();
   if (!watching_links_) {
     watching_links_ = true;
     ports_.links->watch([this](const std::string& interface, bool up) { onLinkChange(interface, up); });
@@ -122,6 +131,17 @@ void Engine::applySyncGroups(const conf::Config& config) {
   for (const auto& g : config.sync_groups) {
     sync_groups_[g.name] = g.instances;
     for (const auto& member : g.instances) sync_group_of_[member] = g.name;
+  }
+}
+
+// Only sync group members ask their group before each step (the others skip the lookup per advert).
+void Engine::applySyncHolds() {
+  for (auto& [name, instance] : instances_) {
+    Instance* raw = instance.get();
+    if (sync_group_of_.count(name))
+      raw->setSyncHold([this, raw] { return syncHold(*raw); });
+    else
+      raw->setSyncHold(nullptr);
   }
 }
 

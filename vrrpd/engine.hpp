@@ -27,6 +27,7 @@
 #include "vrrpd/instance.hpp"
 #include "vrrpd/ports.hpp"
 #include "vrrpd/script_tracker.hpp"
+#include "vrrpd/vrid_table.hpp"
 
 namespace vipd::vrrp {
 
@@ -49,10 +50,17 @@ class Engine : public Subsystem {
 
  private:
   using SocketKey = std::pair<std::string, Family>;
+  // A shared socket and the instances on it by VRID.
+  struct Socket {
+    std::unique_ptr<PacketPort> port;
+    VridTable<Instance> instances;
+  };
 
-  PacketPort* socketFor(const SocketKey& key);
+  Socket* socketFor(const SocketKey& key);
   void closeUnusedSockets();
-  void onPacket(const SocketKey& key, const ReceivedPacket& packet);
+  void onPacket(Socket& socket, const ReceivedPacket& packet);
+  void removeInstance(std::map<std::string, std::unique_ptr<Instance>>::iterator it);
+  void applySyncHolds();
   void onInstanceStateChange(Instance& instance, State old_state, State new_state);
   void onLinkChange(const std::string& interface, bool up);
   void refreshTracking(Instance& instance);
@@ -66,7 +74,8 @@ class Engine : public Subsystem {
   std::string script_user_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
   std::map<std::string, std::unique_ptr<ScriptTracker>> scripts_;
-  std::map<SocketKey, std::unique_ptr<PacketPort>> sockets_;
+  std::map<SocketKey, Socket> sockets_;  // map nodes are stable: handlers keep a Socket*
+  ParsedAdvert scratch_;                 // the receive path parses into it (no allocation per packet)
   std::map<std::string, bool> links_up_;
   std::map<std::string, std::string> sync_group_of_;  // instance -> group
   std::map<std::string, std::vector<std::string>> sync_groups_;

@@ -38,6 +38,7 @@ Instance::Instance(const conf::VrrpInstance& config, const Ports& ports, PacketP
       announce_timer_(ports.timers->create()),
       handover_timer_(ports.timers->create()) {
   params_ = makeParams();
+  invalidateCaches();
   since_ = ports_.timers->wallClock();
 }
 
@@ -87,6 +88,7 @@ void Instance::start() {
   }
   primary_ = findPrimaryAddress();
   params_ = makeParams();
+  invalidateCaches();
   // A tracked fault at start-up goes straight to Fault (no BACKUP on the way for notify scripts).
   feed(tracking_fault_ ? EventKind::fault : EventKind::startup);
 }
@@ -155,16 +157,17 @@ void Instance::execute(const Action& action) {
       sendAdvert(action.priority);
       break;
     case ActionKind::start_adver_timer:
-      adver_timer_->start(action.duration, [this] { feed(EventKind::adver_timer); });
+      startAdverTimer(action.duration);
       break;
     case ActionKind::cancel_adver_timer:
       adver_timer_->cancel();
       break;
     case ActionKind::start_master_down_timer:
-      master_down_timer_->start(action.duration, [this] { feed(EventKind::master_down_timer); });
+      startMasterDownTimer(action.duration);
       break;
     case ActionKind::cancel_master_down_timer:
-      master_down_timer_->cancel();
+      master_down_deadline_.reset();
+      if (std::exchange(master_down_pending_, false)) master_down_timer_->cancel();
       break;
     case ActionKind::start_preempt_delay_timer:
       preempt_delay_timer_->start(action.duration, [this] { feed(EventKind::preempt_delay_timer); });
@@ -190,20 +193,79 @@ void Instance::execute(const Action& action) {
   }
 }
 
+// RFC 9568 6.4.3: re-armed on a fixed grid while master (the expiry being
+// handled was for adver_deadline_), from now when (re)starting.
+void Instance::startAdverTimer(Millis interval) {
+  MonoTime now = ports_.timers->now();
+  if (in_adver_tick_) {
+    advert_slots_missed_ += static_cast<uint64_t>(missedAdvertSlots(adver_deadline_, interval, now));
+    adver_deadline_ = nextAdvertDeadline(adver_deadline_, interval, now);
+  } else {
+    adver_deadline_ = now + interval;
+  }
+  adver_timer_->startAt(adver_deadline_, [this] { onAdverTimer(); });
+}
+
+void Instance::onAdverTimer() {
+  in_adver_tick_ = true;
+  feed(EventKind::adver_timer);
+  in_adver_tick_ = false;
+}
+
+void Instance::startMasterDownTimer(Millis after) {
+  MonoTime deadline = ports_.timers->now() + after;
+  master_down_deadline_ = deadline;
+  if (master_down_pending_ && master_down_armed_ <= deadline) return;  // re-armed when it expires
+  armMasterDownTimer(deadline);
+}
+
+void Instance::armMasterDownTimer(MonoTime at) {
+  master_down_armed_ = at;
+  master_down_pending_ = true;
+  master_down_timer_->startAt(at, [this] { onMasterDownTimer(); });
+}
+
+void Instance::onMasterDownTimer() {
+  master_down_pending_ = false;
+  if (!master_down_deadline_) return;
+  if (ports_.timers->now() < *master_down_deadline_) return armMasterDownTimer(*master_down_deadline_);
+  // Adverts already queued in the kernel arrived before this expiry (the loop
+  // was late): hear them first; one of them may reset the timer.
+  MonoTime expired = *master_down_deadline_;
+  packets_->drainPending();
+  if (master_down_deadline_ != expired) {
+    ++master_down_late_adverts_;
+    return;
+  }
+  master_down_deadline_.reset();
+  feed(EventKind::master_down_timer);
+}
+
+void Instance::invalidateCaches() {
+  expectation_ = makeExpectation();
+  cached_advert_priority_ = -1;
+  advert_destinations_ = config_.unicast_peers;
+  if (advert_destinations_.empty()) advert_destinations_.push_back(multicastGroup(config_.family()));
+}
+
+// Encoded once per priority (and settings): the hot path only sends bytes.
 void Instance::sendAdvert(int priority) {
-  Advert advert;
-  advert.version = config_.version;
-  advert.vrid = static_cast<uint8_t>(config_.vrid);
-  advert.priority = static_cast<uint8_t>(priority);
-  advert.interval = intervalField(config_.version, config_.advert_interval);
-  for (const auto& vip : config_.virtual_addresses) advert.addresses.push_back(vip.address);
-  if (config_.version == 2) advert.setPassword(config_.auth_pass);
-  ChecksumMode mode = config_.checksum_pseudo_header ? ChecksumMode::pseudo_header : ChecksumMode::no_pseudo_header;
-  std::vector<IpAddress> destinations = config_.unicast_peers;
-  if (destinations.empty()) destinations.push_back(multicastGroup(config_.family()));
-  for (const auto& destination : destinations) {
-    auto bytes = encodeAdvert(advert, primary_, destination, mode);
-    if (auto st = packets_->send(bytes, primary_, destination); !st) {
+  if (priority != cached_advert_priority_) {
+    Advert advert;
+    advert.version = config_.version;
+    advert.vrid = static_cast<uint8_t>(config_.vrid);
+    advert.priority = static_cast<uint8_t>(priority);
+    advert.interval = intervalField(config_.version, config_.advert_interval);
+    for (const auto& vip : config_.virtual_addresses) advert.addresses.push_back(vip.address);
+    if (config_.version == 2) advert.setPassword(config_.auth_pass);
+    ChecksumMode mode = config_.checksum_pseudo_header ? ChecksumMode::pseudo_header : ChecksumMode::no_pseudo_header;
+    cached_adverts_.clear();
+    for (const auto& destination : advert_destinations_)
+      cached_adverts_.push_back(encodeAdvert(advert, primary_, destination, mode));
+    cached_advert_priority_ = priority;
+  }
+  for (std::size_t i = 0; i < advert_destinations_.size(); ++i) {
+    if (auto st = packets_->send(cached_adverts_[i], primary_, advert_destinations_[i]); !st) {
       if (send_errors_++ == 0) log::warning(config_.name + ": sending advert: " + st.error().message());
       continue;
     }
@@ -245,7 +307,7 @@ void Instance::announceBurst(int remaining) {
   if (remaining > 1) announce_timer_->start(config_.garp_interval, [this, remaining] { announceBurst(remaining - 1); });
 }
 
-AdvertExpectation Instance::expectation() const {
+AdvertExpectation Instance::makeExpectation() const {
   AdvertExpectation e;
   e.version = config_.version;
   e.auth_pass = config_.auth_pass;
@@ -254,14 +316,13 @@ AdvertExpectation Instance::expectation() const {
   return e;
 }
 
-void Instance::receive(const ReceivedPacket& packet, const ParseResult& parsed) {
-  if (const auto* reason = std::get_if<DropReason>(&parsed)) return countDrop(*reason);
+void Instance::receive(const ReceivedPacket& packet, const ParsedAdvert& parsed) {
   if (packet.source == primary_) return;  // our own advert, looped back
   if (!config_.unicast_peers.empty() && std::find(config_.unicast_peers.begin(), config_.unicast_peers.end(),
                                                   packet.source) == config_.unicast_peers.end())
     return countDrop(DropReason::not_a_peer);
-  const Advert& advert = std::get<ParsedAdvert>(parsed).advert;
-  if (auto reason = checkAdvert(advert, expectation())) {
+  const Advert& advert = parsed.advert;
+  if (auto reason = checkAdvert(advert, expectation_)) {
     if ((*reason == DropReason::address_list || *reason == DropReason::address_count) && !address_mismatch_logged_) {
       address_mismatch_logged_ = true;
       log::warning(config_.name + ": advert from " + packet.source.str() + " lists other virtual addresses");
@@ -312,6 +373,7 @@ bool Instance::reconfigure(const conf::VrrpInstance& config) {
       added.push_back(v);
   config_ = config;
   params_ = makeParams();
+  invalidateCaches();
   if (master) {
     for (const auto& v : removed)
       if (auto st = ports_.addresses->remove(config_.interface, v); !st) ++address_errors_;
@@ -351,6 +413,8 @@ nlohmann::json Instance::status() const {
           {"transitions", transitions_},
           {"waiting_for_sync_group", context_.wants_master},
           {"adverts_sent", adverts_sent_},
+          {"advert_slots_missed", advert_slots_missed_},
+          {"master_down_late_adverts", master_down_late_adverts_},
           {"adverts_received", adverts_received_},
           {"send_errors", send_errors_},
           {"address_errors", address_errors_},

@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,8 @@ class Instance {
   // once the VIPs are gone (at once when not master).
   void handOver(std::function<void()> released);
 
-  // A packet the socket delivered for our VRID (already parsed, or dropped with a reason).
-  void receive(const ReceivedPacket& packet, const ParseResult& parsed);
+  // A packet the socket delivered for our VRID, parsed (drops go to countDrop).
+  void receive(const ReceivedPacket& packet, const ParsedAdvert& parsed);
   void countDrop(DropReason reason) { ++drops_[static_cast<std::size_t>(reason)]; }
 
   // Tracked items changed: recompute effective priority and fault.
@@ -67,6 +68,7 @@ class Instance {
   int effectivePriority() const { return params_.priority; }
   bool ownFault() const { return tracking_fault_; }
   uint64_t advertsSent() const { return adverts_sent_; }
+  uint64_t advertSlotsMissed() const { return advert_slots_missed_; }
   uint64_t dropCount(DropReason reason) const { return drops_[static_cast<std::size_t>(reason)]; }
   nlohmann::json status() const;
 
@@ -75,6 +77,12 @@ class Instance {
   void execute(const Action& action);
   void changeState(State old_state, State new_state);
   void sendAdvert(int priority);
+  void startAdverTimer(Millis interval);
+  void onAdverTimer();
+  void startMasterDownTimer(Millis after);
+  void armMasterDownTimer(MonoTime at);
+  void onMasterDownTimer();
+  void invalidateCaches();
   void addAddresses();
   void removeAddresses();
   void announceBurst(int remaining);
@@ -82,7 +90,7 @@ class Instance {
   void updateFault();
   Params makeParams() const;
   IpAddress findPrimaryAddress() const;
-  AdvertExpectation expectation() const;
+  AdvertExpectation makeExpectation() const;
 
   conf::VrrpInstance config_;
   Ports ports_;
@@ -99,8 +107,18 @@ class Instance {
   std::function<void()> released_;
   bool started_ = false;
 
+  // Adver_Timer on a fixed grid: the deadline it was armed for; while its
+  // expiry is fed, the restart continues the grid instead of now + interval.
   std::unique_ptr<Timer> adver_timer_;
+  MonoTime adver_deadline_{};
+  bool in_adver_tick_ = false;
+  // Master_Down_Timer: each advert only moves master_down_deadline_; the
+  // timer object is re-armed when it expires before that deadline (or must
+  // fire earlier), not once per advert.
   std::unique_ptr<Timer> master_down_timer_;
+  std::optional<MonoTime> master_down_deadline_;
+  MonoTime master_down_armed_{};
+  bool master_down_pending_ = false;
   std::unique_ptr<Timer> preempt_delay_timer_;
   std::unique_ptr<Timer> announce_timer_;
   std::unique_ptr<Timer> handover_timer_;
@@ -114,7 +132,14 @@ class Instance {
   uint64_t adverts_received_ = 0;
   uint64_t send_errors_ = 0;
   uint64_t address_errors_ = 0;
+  uint64_t advert_slots_missed_ = 0;       // adver timer expiries so late that grid slots passed
+  uint64_t master_down_late_adverts_ = 0;  // Master_Down expiries reset by an advert already queued
   bool address_mismatch_logged_ = false;
+  // Hot-path caches, rebuilt on start and reconfigure.
+  AdvertExpectation expectation_;
+  int cached_advert_priority_ = -1;
+  std::vector<IpAddress> advert_destinations_;
+  std::vector<std::vector<uint8_t>> cached_adverts_;  // one encoded advert per destination
   std::array<uint64_t, kDropReasonCount> drops_{};
 };
 

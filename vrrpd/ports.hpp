@@ -20,7 +20,7 @@ struct ReceivedPacket {
   IpAddress source;
   IpAddress destination;
   uint8_t ttl = 0;               // TTL / hop limit as received
-  std::vector<uint8_t> payload;  // the VRRP message, IP header removed
+  std::vector<uint8_t> payload;  // the VRRP message, IP header removed (ports reuse its capacity)
 };
 
 // One raw IPPROTO_VRRP socket per (interface, family), joined to 224.0.0.18 / ff02::12.
@@ -31,6 +31,9 @@ class PacketPort {
   // Sent with TTL / hop limit 255 from `source` to `destination` (the group or a unicast peer).
   virtual Status send(std::span<const uint8_t> payload, const IpAddress& source, const IpAddress& destination) = 0;
   virtual void setHandler(Handler handler) = 0;
+  // Hands every packet the kernel has already queued to the handler now,
+  // before the caller acts on a timer that may have raced them.
+  virtual void drainPending() = 0;
 };
 
 class PacketPortFactory {
@@ -70,11 +73,13 @@ class FramePort {
   virtual Status send(const std::string& interface, std::span<const uint8_t> frame) = 0;
 };
 
-// One-shot timer; start() replaces a pending expiry.
+// One-shot timer; start() and startAt() replace a pending expiry.
 class Timer {
  public:
   virtual ~Timer() = default;
   virtual void start(Millis after, std::function<void()> expired) = 0;
+  // Expires at `deadline` of TimerFactory::now() (at once if it has passed).
+  virtual void startAt(MonoTime deadline, std::function<void()> expired) = 0;
   virtual void cancel() = 0;
 };
 
@@ -82,6 +87,7 @@ class TimerFactory {
  public:
   virtual ~TimerFactory() = default;
   virtual std::unique_ptr<Timer> create() = 0;
+  virtual MonoTime now() = 0;                                     // the monotonic clock timers run on
   virtual std::chrono::system_clock::time_point wallClock() = 0;  // for "since" in status
 };
 

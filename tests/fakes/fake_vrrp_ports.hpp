@@ -25,9 +25,20 @@ class FakePacketPort : public PacketPort {
     return Ok{};
   }
   void setHandler(Handler h) override { handler = std::move(h); }
+  // Hands over what queue() left "in the kernel".
+  void drainPending() override {
+    ++drains;
+    auto queued_now = std::move(queued);
+    queued.clear();
+    for (const auto& p : queued_now) handler(p);
+  }
   void deliver(const ReceivedPacket& p) { handler(p); }
+  // A packet that arrived but the loop has not read yet (delivered by drainPending()).
+  void queue(const ReceivedPacket& p) { queued.push_back(p); }
 
   std::vector<SentPacket> sent;
+  std::vector<ReceivedPacket> queued;
+  int drains = 0;
   Handler handler;
 };
 
@@ -105,7 +116,13 @@ class ManualTimers : public TimerFactory {
     ~ManualTimer() override { cancel(); }
     void start(Millis after, std::function<void()> expired) override {
       cancel();
-      id_ = owner_.schedule(owner_.now + after, std::move(expired));
+      ++owner_.starts;
+      id_ = owner_.schedule(owner_.clock + after, std::move(expired));
+    }
+    void startAt(MonoTime deadline, std::function<void()> expired) override {
+      cancel();
+      ++owner_.starts;
+      id_ = owner_.schedule(std::chrono::ceil<Millis>(deadline.time_since_epoch()), std::move(expired));
     }
     void cancel() override {
       if (id_) owner_.pending.erase(id_);
@@ -118,22 +135,25 @@ class ManualTimers : public TimerFactory {
   };
 
   std::unique_ptr<Timer> create() override { return std::make_unique<ManualTimer>(*this); }
-  std::chrono::system_clock::time_point wallClock() override { return std::chrono::system_clock::time_point(now); }
+  std::chrono::system_clock::time_point wallClock() override { return std::chrono::system_clock::time_point(clock); }
+  MonoTime now() override { return MonoTime(clock); }
 
-  // Fires every timer due up to now + d, in time order.
+  // Fires every timer due up to clock + d, in time order (overdue ones at once).
   void advance(Millis d) {
-    Millis end = now + d;
+    Millis end = clock + d;
     while (true) {
       auto next = std::min_element(pending.begin(), pending.end(),
                                    [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
       if (next == pending.end() || next->second.at > end) break;
-      now = next->second.at;
+      clock = std::max(clock, next->second.at);  // late after a stall()
       auto fn = std::move(next->second.fn);
       pending.erase(next);
       fn();
     }
-    now = end;
+    clock = std::max(clock, end);
   }
+  // The loop stalls: time passes and nothing fires until the next advance().
+  void stall(Millis d) { clock += d; }
 
   struct Entry {
     Millis at;
@@ -144,7 +164,8 @@ class ManualTimers : public TimerFactory {
     return next_id;
   }
 
-  Millis now{0};
+  Millis clock{0};  // the monotonic time the timers run on
+  int starts = 0;   // timer (re)starts, to see what the hot path costs
   std::map<uint64_t, Entry> pending;
   uint64_t next_id = 0;
 };

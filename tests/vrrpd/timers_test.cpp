@@ -43,5 +43,28 @@ TEST(Timers, HandoverCapCoversTheSlowestBackupsSkew) {
   EXPECT_EQ(handoverCap(2, milliseconds(1000)), milliseconds(1096));  // 255/256 s + 100 ms
 }
 
+// The Adver_Timer grid: previous deadline + k * interval, the first after now.
+TEST(Timers, AdvertDeadlinesStayOnTheGridAndSkipMissedSlots) {
+  const MonoTime t0{milliseconds(1000)};
+  const milliseconds i(10);
+  struct Row {
+    milliseconds late;  // how long after its deadline the expiry ran
+    milliseconds next;  // the next deadline, relative to t0
+    int64_t missed;
+  };
+  for (const Row& row : {Row{milliseconds(0), milliseconds(10), 0},  // on time
+                         Row{milliseconds(3), milliseconds(10), 0},  // late: not 13 ms
+                         Row{milliseconds(9), milliseconds(10), 0},
+                         Row{milliseconds(10), milliseconds(20), 1},  // the next slot is due now: skipped
+                         Row{milliseconds(25), milliseconds(30), 2},  // 2 slots passed: one advert, no burst
+                         Row{milliseconds(1000), milliseconds(1010), 100}}) {
+    EXPECT_EQ(nextAdvertDeadline(t0, i, t0 + row.late), t0 + row.next) << row.late.count();
+    EXPECT_EQ(missedAdvertSlots(t0, i, t0 + row.late), row.missed) << row.late.count();
+  }
+  // An expiry that ran early (clock granularity) still keeps the period.
+  EXPECT_EQ(nextAdvertDeadline(t0, i, t0 - milliseconds(1)), t0 + i);
+  EXPECT_EQ(missedAdvertSlots(t0, i, t0 - milliseconds(1)), 0);
+}
+
 }  // namespace
 }  // namespace vipd::vrrp

@@ -26,14 +26,6 @@ uint16_t advertChecksum(std::span<const uint8_t> payload, const PacketInfo& info
   return sum.finish();
 }
 
-std::vector<uint8_t> sortedAddressBytes(const std::vector<IpAddress>& addresses) {
-  std::vector<IpAddress> sorted = addresses;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<uint8_t> bytes;
-  for (const auto& a : sorted) bytes.insert(bytes.end(), a.bytes.begin(), a.bytes.begin() + a.size());
-  return bytes;
-}
-
 }  // namespace
 
 void Advert::setPassword(std::string_view password) {
@@ -100,6 +92,13 @@ std::vector<uint8_t> encodeAdvert(const Advert& advert, const IpAddress& source,
 }
 
 ParseResult parseAdvert(std::span<const uint8_t> payload, const PacketInfo& info) {
+  ParsedAdvert parsed;
+  if (auto reason = parseAdvertInto(payload, info, parsed)) return *reason;
+  return parsed;
+}
+
+std::optional<DropReason> parseAdvertInto(std::span<const uint8_t> payload, const PacketInfo& info,
+                                          ParsedAdvert& parsed) {
   if (payload.size() < kHeaderSize) return DropReason::length;
   Family family = info.source.family;
   int version = payload[0] >> 4;
@@ -109,7 +108,7 @@ ParseResult parseAdvert(std::span<const uint8_t> payload, const PacketInfo& info
   std::size_t count = payload[3];
   if (payload.size() != expectedLength(version, count, family)) return DropReason::length;
 
-  ParsedAdvert parsed;
+  parsed.checksum_with_pseudo_header = true;
   if (version == 2) {
     parsed.checksum_with_pseudo_header = false;
     if (advertChecksum(payload, info, false) != 0) return DropReason::checksum;
@@ -129,31 +128,36 @@ ParseResult parseAdvert(std::span<const uint8_t> payload, const PacketInfo& info
     a.interval = payload[5];
     std::copy_n(payload.end() - kV2AuthDataSize, kV2AuthDataSize, a.auth_data.begin());
   } else {
+    a.auth_type = V2AuthType::none;
+    a.auth_data.fill(0);
     a.interval = static_cast<uint16_t>((payload[4] << 8 | payload[5]) & kV3MaxIntervalCentiseconds);
   }
   std::size_t size = addressSize(family);
+  a.addresses.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
-    IpAddress ip;
+    IpAddress& ip = a.addresses[i];
     ip.family = family;
+    ip.bytes.fill(0);
     std::copy_n(payload.begin() + kHeaderSize + i * size, size, ip.bytes.begin());
-    a.addresses.push_back(ip);
   }
-  return parsed;
+  return std::nullopt;
 }
 
 std::optional<DropReason> checkAdvert(const Advert& advert, const AdvertExpectation& expected) {
   if (advert.version != expected.version) return DropReason::version;
   if (advert.version == 2) {
-    Advert reference;
-    reference.setPassword(expected.auth_pass);
-    if (advert.auth_type != reference.auth_type) return DropReason::auth;
-    if (advert.auth_type == V2AuthType::simple_text && advert.auth_data != reference.auth_data) return DropReason::auth;
+    std::array<uint8_t, kV2AuthDataSize> password{};
+    std::copy_n(expected.auth_pass.begin(), std::min(expected.auth_pass.size(), password.size()), password.begin());
+    V2AuthType type = expected.auth_pass.empty() ? V2AuthType::none : V2AuthType::simple_text;
+    if (advert.auth_type != type) return DropReason::auth;
+    if (advert.auth_type == V2AuthType::simple_text && advert.auth_data != password) return DropReason::auth;
     if (advert.interval != expected.v2_interval_seconds) return DropReason::interval;
   }
   constexpr uint8_t kOwnerPriority = 255;
   if (advert.priority == kOwnerPriority) return std::nullopt;
   if (advert.addresses.size() != expected.addresses.size()) return DropReason::address_count;
-  if (sortedAddressBytes(advert.addresses) != sortedAddressBytes(expected.addresses)) return DropReason::address_list;
+  if (!std::is_permutation(advert.addresses.begin(), advert.addresses.end(), expected.addresses.begin()))
+    return DropReason::address_list;
   return std::nullopt;
 }
 

@@ -78,6 +78,10 @@ using ParseResult = std::variant<ParsedAdvert, DropReason>;
 
 // Structure, TTL, version, type and checksum. Both v3/IPv4 checksum variants are accepted.
 ParseResult parseAdvert(std::span<const uint8_t> payload, const PacketInfo& info);
+// The same into `out`, whose address vector keeps its capacity (no allocation
+// per packet on the receive path); nullopt when valid. `out` is unspecified
+// after a drop.
+std::optional<DropReason> parseAdvertInto(std::span<const uint8_t> payload, const PacketInfo& info, ParsedAdvert& out);
 
 // What one instance expects of its peers' adverts.
 struct AdvertExpectation {
@@ -89,6 +93,7 @@ struct AdvertExpectation {
 
 // RFC 3768 section 7.1 / RFC 9568 section 7.1 receive checks for one instance.
 // An address list that differs is accepted only from the owner (priority 255).
+// The lists are compared in any order, without allocating.
 std::optional<DropReason> checkAdvert(const Advert& advert, const AdvertExpectation& expected);
 
 }  // namespace vipd::vrrp

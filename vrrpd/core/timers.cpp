@@ -18,6 +18,16 @@ Millis handoverCap(int version, Millis advertisement_interval) {
   return skewTime(version, 1, advertisement_interval) + std::max(advertisement_interval / 10, Millis(20));
 }
 
+int64_t missedAdvertSlots(MonoTime previous, Millis interval, MonoTime now) {
+  if (interval <= Millis(0) || now < previous + interval) return 0;
+  return (now - previous) / interval;  // whole intervals elapsed; slot `previous + interval` is due now
+}
+
+MonoTime nextAdvertDeadline(MonoTime previous, Millis interval, MonoTime now) {
+  if (interval <= Millis(0)) return now;
+  return previous + (missedAdvertSlots(previous, interval, now) + 1) * interval;
+}
+
 uint16_t intervalField(int version, Millis interval) {
   if (version == 2) return static_cast<uint16_t>(std::clamp<int64_t>(interval.count() / 1000, 1, 255));
   return static_cast<uint16_t>(std::clamp<int64_t>(interval.count() / 10, 1, 0x0fff));

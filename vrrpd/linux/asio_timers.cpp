@@ -1,5 +1,7 @@
 #include "vrrpd/linux/asio_timers.hpp"
 
+#include <utility>
+
 namespace vipd::vrrp {
 
 namespace {
@@ -10,24 +12,29 @@ class AsioTimer : public Timer {
   ~AsioTimer() override { cancel(); }
 
   void start(Millis after, std::function<void()> expired) override {
-    cancel();
+    startAt(std::chrono::steady_clock::now() + after, std::move(expired));
+  }
+  void startAt(MonoTime deadline, std::function<void()> expired) override {
     uint64_t generation = ++generation_;
-    timer_.expires_after(after);
+    timer_.expires_at(deadline);  // aborts a pending wait itself
+    pending_ = true;
     timer_.async_wait([this, generation, alive = std::weak_ptr<bool>(alive_),
                        fn = std::move(expired)](const boost::system::error_code& ec) {
       // A cancelled or restarted timer may still complete: only the latest start() fires.
       if (ec || alive.expired() || generation != generation_) return;
+      pending_ = false;
       fn();
     });
   }
   void cancel() override {
     ++generation_;
-    timer_.cancel();
+    if (std::exchange(pending_, false)) timer_.cancel();
   }
 
  private:
   asio::steady_timer timer_;
   uint64_t generation_ = 0;
+  bool pending_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -26,15 +26,19 @@ class RawSocketPacketPort : public PacketPort {
     handler_ = std::move(handler);
     wait();
   }
+  void drainPending() override { drain(); }
 
  private:
   void wait();
-  void drain();
+  // Reads up to kBatch packets; false when the queue is not yet empty.
+  bool drain();
+  bool receiveOne();
 
   asio::posix::stream_descriptor stream_;
   Family family_;
   int ifindex_;
   Handler handler_;
+  ReceivedPacket packet_;  // reused: its payload keeps its capacity, no allocation per packet
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
@@ -139,57 +143,69 @@ void RawSocketPacketPort::wait() {
   std::weak_ptr<bool> alive = alive_;
   stream_.async_wait(asio::posix::stream_descriptor::wait_read, [this, alive](const boost::system::error_code& ec) {
     if (alive.expired() || ec) return;
-    drain();
-    wait();
+    if (drain()) return wait();
+    // More queued than one batch: let timers and other sockets run, then go on reading.
+    asio::post(stream_.get_executor(), [this, alive] {
+      if (!alive.expired()) wait();
+    });
   });
 }
 
-void RawSocketPacketPort::drain() {
-  for (int i = 0; i < 64; ++i) {
-    uint8_t buffer[2048];
-    alignas(cmsghdr) char control[256];
-    sockaddr_storage from{};
-    iovec iov{buffer, sizeof buffer};
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(stream_.native_handle(), &msg, MSG_DONTWAIT);
-    if (n < 0) return;  // EAGAIN: drained
-    ReceivedPacket packet;
-    if (family_ == Family::v4) {
-      // IPv4 raw sockets deliver the IP header.
-      if (n < 20) continue;
-      std::size_t header = (buffer[0] & 0x0f) * 4u;
-      if (header < 20 || static_cast<std::size_t>(n) < header) continue;
-      packet.ttl = buffer[8];
-      packet.source.family = packet.destination.family = Family::v4;
-      std::memcpy(packet.source.bytes.data(), buffer + 12, 4);
-      std::memcpy(packet.destination.bytes.data(), buffer + 16, 4);
-      packet.payload.assign(buffer + header, buffer + n);
-    } else {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&from);
-      packet.source.family = packet.destination.family = Family::v6;
-      std::memcpy(packet.source.bytes.data(), &sin6->sin6_addr, 16);
-      for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level != IPPROTO_IPV6) continue;
-        if (cm->cmsg_type == IPV6_HOPLIMIT) {
-          int hops = 0;
-          std::memcpy(&hops, CMSG_DATA(cm), sizeof hops);
-          packet.ttl = static_cast<uint8_t>(hops);
-        } else if (cm->cmsg_type == IPV6_PKTINFO) {
-          in6_pktinfo info{};
-          std::memcpy(&info, CMSG_DATA(cm), sizeof info);
-          std::memcpy(packet.destination.bytes.data(), &info.ipi6_addr, 16);
-        }
+bool RawSocketPacketPort::drain() {
+  constexpr int kBatch = 256;
+  for (int i = 0; i < kBatch; ++i)
+    if (!receiveOne()) return true;
+  return false;
+}
+
+// False when the socket has nothing more (EAGAIN) or failed.
+bool RawSocketPacketPort::receiveOne() {
+  uint8_t buffer[2048];
+  alignas(cmsghdr) char control[256];
+  sockaddr_storage from{};
+  iovec iov{buffer, sizeof buffer};
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(stream_.native_handle(), &msg, MSG_DONTWAIT);
+  if (n < 0) return false;  // EAGAIN: drained
+  ReceivedPacket& packet = packet_;
+  packet.ttl = 0;
+  if (family_ == Family::v4) {
+    // IPv4 raw sockets deliver the IP header.
+    if (n < 20) return true;
+    std::size_t header = (buffer[0] & 0x0f) * 4u;
+    if (header < 20 || static_cast<std::size_t>(n) < header) return true;
+    packet.ttl = buffer[8];
+    packet.source.family = packet.destination.family = Family::v4;
+    std::memcpy(packet.source.bytes.data(), buffer + 12, 4);
+    std::memcpy(packet.destination.bytes.data(), buffer + 16, 4);
+    packet.payload.assign(buffer + header, buffer + n);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&from);
+    packet.source.family = packet.destination.family = Family::v6;
+    packet.destination.bytes.fill(0);
+    std::memcpy(packet.source.bytes.data(), &sin6->sin6_addr, 16);
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+      if (cm->cmsg_level != IPPROTO_IPV6) continue;
+      if (cm->cmsg_type == IPV6_HOPLIMIT) {
+        int hops = 0;
+        std::memcpy(&hops, CMSG_DATA(cm), sizeof hops);
+        packet.ttl = static_cast<uint8_t>(hops);
+      } else if (cm->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(cm), sizeof info);
+        std::memcpy(packet.destination.bytes.data(), &info.ipi6_addr, 16);
       }
-      packet.payload.assign(buffer, buffer + n);
     }
-    if (handler_) handler_(packet);
+    packet.payload.assign(buffer, buffer + n);
   }
+  if (handler_) handler_(packet);
+  return true;
 }
 
 }  // namespace vipd::vrrp
