@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <utility>
 
 namespace vipd {
@@ -48,6 +49,15 @@ std::string formatDuration(Duration d) {
     return std::to_string(ms / 1000) + "." + frac + "s";
   }
   return std::to_string(ms) + "ms";
+}
+
+std::string formatUtc(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 std::optional<uint64_t> parseSize(std::string_view text) {

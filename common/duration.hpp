@@ -14,6 +14,9 @@ using Duration = std::chrono::milliseconds;
 std::optional<Duration> parseDuration(std::string_view text);
 std::string formatDuration(Duration d);
 
+// "2026-11-28T05:00:00Z": wall-clock instants in status snapshots.
+std::string formatUtc(std::chrono::system_clock::time_point time);
+
 // Units: B, KiB, MiB, GiB, TiB (and KB/MB/GB as powers of 1000). Whole numbers only.
 std::optional<uint64_t> parseSize(std::string_view text);
 

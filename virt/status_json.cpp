@@ -2,16 +2,9 @@
 
 #include <ctime>
 
-namespace vipd::virt {
+#include "common/duration.hpp"
 
-std::string formatUtc(WallTime time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+namespace vipd::virt {
 
 namespace {
 

@@ -22,6 +22,5 @@ namespace vipd::virt {
 
 nlohmann::json statusJson(const std::string& uri, const Snapshot& guests, const std::vector<BridgeStatus>& bridges);
 
-std::string formatUtc(WallTime time);
 
 }  // namespace vipd::virt

@@ -1,5 +1,7 @@
 #include "vrrpd/instance.hpp"
 
+#include "common/duration.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <utility>
@@ -13,15 +15,6 @@ namespace {
 IpAddress multicastGroup(Family family) { return *IpAddress::parse(family == Family::v4 ? "224.0.0.18" : "ff02::12"); }
 
 std::string notifyStateName(State s) { return s == State::initialize ? "STOP" : std::string(stateName(s)); }
-
-std::string isoTime(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -404,7 +397,7 @@ nlohmann::json Instance::status() const {
           {"vrid", config_.vrid},
           {"version", config_.version},
           {"state", stateName(context_.state)},
-          {"since", isoTime(since_)},
+          {"since", formatUtc(since_)},
           {"base_priority", config_.priority},
           {"effective_priority", params_.priority},
           {"master_address", context_.master_address ? context_.master_address->str() : ""},
