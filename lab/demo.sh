@@ -68,4 +68,4 @@ failed=$(sed -n 's/.*"failed":\([0-9]*\).*/\1/p' "$LAB_DIR/failover.json")
 rs2_left=no
 lab_vipctl "$other" ipvs | grep -q "198.51.100.12:80" || rs2_left=yes
 echo "master elected: $master; rs2 out of the pool: $rs2_left; VIP moved to $other after SIGKILL: $moved"
-echo "requests failed during the failover: $failed (longest outage ${outage}s; bound: Master_Down_Interval 3.6 s at 1 s adverts)"
+echo "requests failed during the failover: $failed (longest outage ${outage}s; bound: Master_Down_Interval 3.6 s at 1 s adverts, plus the 1 s a client waits for a connection)"

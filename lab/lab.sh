@@ -217,21 +217,18 @@ lab_signal_director() {
   [ -f "$LAB_DIR/$1.pid" ] && kill "-$2" "$(cat "$LAB_DIR/$1.pid")" 2>/dev/null
 }
 
-lab_stop_director() {
+# Ends a director's vipd with a signal and waits for it: TERM (a clean
+# stop) or KILL.
+_lab_end_director() {
   local pid
   pid=$(cat "$LAB_DIR/$1.pid" 2>/dev/null) || return 0
-  kill -TERM "$pid" 2>/dev/null
+  kill "-$2" "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   rm -f "$LAB_DIR/$1.pid"
 }
 
-lab_kill_director() {
-  local pid
-  pid=$(cat "$LAB_DIR/$1.pid" 2>/dev/null) || return 0
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  rm -f "$LAB_DIR/$1.pid"
-}
+lab_stop_director() { _lab_end_director "$1" TERM; }
+lab_kill_director() { _lab_end_director "$1" KILL; }
 
 # A director's machine dies: vipd is SIGKILLed and the node drops off the
 # network (its switch ports go down), so neither its VIP, left on the

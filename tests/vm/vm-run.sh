@@ -125,16 +125,31 @@ qemu_args=(
 )
 
 # boot: one VM run; sets timed_out and qrc. The deadline covers all attempts.
+# A boot that has not reached the command within boot_limit seconds (seen
+# once: TCG hung with an empty console) is killed, and so counts as a VM that
+# failed before the command started.
 deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
+boot_limit=${VIPD_VM_BOOT_LIMIT:-60}
 boot() {
   qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/qemu.out" 2>&1 &
   qpid=$!
   timed_out=0
+  local now ready=0 boot_deadline=$(( $(date +%s%N) / 1000000 + boot_limit * 1000 ))
   while kill -0 "$qpid" 2>/dev/null; do
-    if [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ]; then
+    now=$(( $(date +%s%N) / 1000000 ))
+    if [ "$now" -ge "$deadline" ]; then
       timed_out=1
       kill -KILL "$qpid" 2>/dev/null
       break
+    fi
+    if [ "$ready" = 0 ]; then
+      if grep -q '^VIPD_VM_READY' "$log" 2>/dev/null; then
+        ready=1
+      elif [ "$now" -ge "$boot_deadline" ]; then
+        err "no VIPD_VM_READY within $boot_limit s: the boot hung; qemu killed"
+        kill -KILL "$qpid" 2>/dev/null
+        break
+      fi
     fi
     sleep 0.05
   done
