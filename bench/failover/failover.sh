@@ -25,16 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add ${p}s; ip -n ${p}s link set lo up
-ip -n ${p}s link add br0 type bridge mcast_snooping 0 stp_state 0 forward_delay 0
-ip -n ${p}s link set br0 up
-for i in 1 2; do
-  ip netns add ${p}n$i; ip -n ${p}n$i link set lo up
-  ip link add eth0 netns ${p}n$i type veth peer name p$i netns ${p}s
-  ip -n ${p}s link set p$i master br0 up
-  ip -n ${p}n$i addr add 198.51.100.$i/24 dev eth0
-  ip -n ${p}n$i link set eth0 up
-done
+source "$(dirname "$0")/two_node_lab.sh"
+two_node_lab_up "$p"
 mac2=$(ip -n ${p}n2 -br link show eth0 | awk '{print $3}')
 ip netns exec ${p}s tcpdump -tt -l -n -e -i br0 arp > "$dir/arp.txt" 2>/dev/null &
 pids+=($!)

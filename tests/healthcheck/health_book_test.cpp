@@ -2,18 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/healthcheck/plan_builders.hpp"
+
 namespace vipd::healthcheck {
 namespace {
 
 using namespace std::chrono_literals;
 
-Endpoint ep(const char* text) { return *Endpoint::parse(text); }
-
-conf::RealServer realServer(Endpoint address) {
-  conf::RealServer server;
-  server.address = address;
-  return server;
-}
+using test::ep;
+using test::realServer;
 
 conf::HealthCheck tcpCheck(int rise = 2, int fall = 2) {
   conf::HealthCheck check;
