@@ -91,7 +91,10 @@ lab_up() {
       _lab_node "$lb" br0
     fi
     # The IPVS sysctls appear once the module is loaded (the VM loads it at boot).
-    lab_exec "$lb" sysctl -qw net.ipv4.vs.sloppy_tcp=1
+    # expire_nodest_conn: a client that reuses a source port whose old IPVS
+    # connection still points at a failed (weight 0, or already deleted) real
+    # server is rescheduled instead of being sent there or dropped.
+    lab_exec "$lb" sysctl -qw net.ipv4.vs.sloppy_tcp=1 net.ipv4.vs.expire_nodest_conn=1
     ip -n "$(lab_ns "$lb")" addr add "$out.$octet/24" dev eth0
   done
 

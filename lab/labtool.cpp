@@ -185,7 +185,7 @@ int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
   std::map<std::string, int> by_server;
   int ok = 0, failed = 0;
   double longest_outage = 0, outage_start = -1, last_failure = -1, slowest = 0;
-  std::string failures;
+  std::string failures, last_error;
   auto start = Clock::now();
   timespec started_at{};
   clock_gettime(CLOCK_REALTIME, &started_at);
@@ -208,6 +208,7 @@ int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
       ++failed;
       if (outage_start < 0) outage_start = t;
       last_failure = t;
+      last_error = error.empty() ? "bad answer" : error;
       if (failed <= 20) {
         char line[160];
         std::snprintf(line, sizeof line, "%s{\"t\":%.3f,\"error\":\"%s\"}", failures.empty() ? "" : ",", t,
@@ -226,7 +227,7 @@ int load(const Url& url, double seconds, int gap_ms, int timeout_ms) {
     std::printf("%s\"%s\":%d", first ? "" : ",", name.c_str(), count);
     first = false;
   }
-  std::printf("},\"failures\":[%s]}\n", failures.c_str());
+  std::printf("},\"failures\":[%s],\"last_error\":\"%s\"}\n", failures.c_str(), last_error.c_str());
   return 0;
 }
 
