@@ -107,9 +107,8 @@ std::string formatIpvs(const json& status) {
   }
   if (auto sync = status.find("sync"); sync != status.end() && sync->value("configured", false)) {
     out << "connection sync: " << sync->value("role", "");
-    if (auto d = sync->find("daemon"); d != sync->end())
-      out << " (" << text((*d)["state"]) << " on " << text((*d)["interface"]) << ", sync id " << text((*d)["sync_id"])
-          << ")";
+    for (const auto& d : sync->value("daemons", json::array()))
+      out << "; " << text(d["state"]) << " daemon on " << text(d["interface"]) << ", sync id " << text(d["sync_id"]);
     out << "\n";
   }
   return out.str();

@@ -1,5 +1,7 @@
 #include "ipvs/engine.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 
 namespace vipd::ipvs {
@@ -53,7 +55,7 @@ void Engine::apply(const conf::Config& config) {
     reconcileNow(Clock::now(), started);
     applyTimeouts();
   }
-  applySyncDaemon();
+  applySyncDaemon(Clock::now());
   armTimer();
 }
 
@@ -212,7 +214,7 @@ void Engine::tick(Clock::time_point now) {
     if (!load()) return;
     reconcileNow(now, Clock::now());
     applyTimeouts();
-    applySyncDaemon();
+    applySyncDaemon(now);
     return;
   }
   if (!drains_.empty()) {
@@ -220,6 +222,10 @@ void Engine::tick(Clock::time_point now) {
     reconcileNow(now, Clock::now());
   }
   refreshCounters(kCounterServicesPerTick);
+  if (master_linger_until_ && now >= *master_linger_until_) {
+    master_linger_until_.reset();
+    applySyncDaemon(now);
+  }
 }
 
 void Engine::armTimer() {
@@ -259,48 +265,59 @@ void Engine::applyTimeouts() {
 
 void Engine::setSyncRole(bool master) {
   if (sync_master_ == master) return;
+  const auto now = Clock::now();
+  if (sync_master_ == true) master_linger_until_ = now + kSyncMasterLinger;
   sync_master_ = master;
-  applySyncDaemon();
+  applySyncDaemon(now);
 }
 
-// Master while the followed VRRP instance is MASTER, backup otherwise.
-void Engine::applySyncDaemon() {
+// The backup daemon always runs, so a node that becomes master still learns
+// the connections the old master synced last. The master daemon runs while
+// the followed VRRP instance is MASTER and kSyncMasterLinger longer: stopping
+// it discards the kernel's unsent sync buffer (up to 2 s of connections).
+// A master daemon found running at start-up (a restarted vipd) gets the same
+// grace.
+void Engine::applySyncDaemon(Clock::time_point now) {
   if (stopped_) return;
   if (!config_.sync) {
-    if (sync_started_) {
-      if (auto stop = kernel_->stopSyncDaemon(sync_started_->state); !stop) ++counters_.sync_errors;
-      sync_started_.reset();
-    }
+    for (const auto& daemon : sync_daemons_)
+      if (auto stop = kernel_->stopSyncDaemon(daemon.state); !stop) ++counters_.sync_errors;
+    sync_daemons_.clear();
     return;
   }
-  const SyncDaemon wanted{sync_master_.value_or(false) ? SyncState::master : SyncState::backup, config_.sync->interface,
-                          static_cast<uint32_t>(config_.sync->sync_id)};
+  const auto& sync = *config_.sync;
+  const auto sync_id = static_cast<uint32_t>(sync.sync_id);
+  const bool master = sync_master_.value_or(false);
+  const bool keep_master = master || (master_linger_until_ && now < *master_linger_until_);
+  std::vector<SyncDaemon> wanted{{SyncState::backup, sync.interface, sync_id}};
+  if (master) wanted.push_back({SyncState::master, sync.interface, sync_id});
+
   auto running = kernel_->syncDaemons();
   if (!running) {
     ++counters_.sync_errors;
     return;
   }
-  bool present = false;
+  sync_daemons_.clear();
   for (const auto& daemon : *running) {
-    if (daemon == wanted) {
-      present = true;
-      continue;
-    }
-    if (auto stop = kernel_->stopSyncDaemon(daemon.state); !stop) {
+    const bool configured = daemon.interface == sync.interface && daemon.sync_id == sync_id;
+    if (configured && (daemon.state == SyncState::backup || keep_master)) {
+      sync_daemons_.push_back(daemon);
+    } else if (auto stop = kernel_->stopSyncDaemon(daemon.state); !stop) {
       ++counters_.sync_errors;
       log::warning("ipvs: stop sync daemon: " + stop.error().message());
     }
   }
-  if (!present) {
-    if (auto start = kernel_->startSyncDaemon(wanted); !start) {
+  for (const auto& daemon : wanted) {
+    if (std::find(sync_daemons_.begin(), sync_daemons_.end(), daemon) != sync_daemons_.end()) continue;
+    if (auto start = kernel_->startSyncDaemon(daemon); !start) {
       ++counters_.sync_errors;
-      log::warning("ipvs: start sync daemon (" + std::string(syncStateName(wanted.state)) + " on " + wanted.interface +
+      log::warning("ipvs: start sync daemon (" + std::string(syncStateName(daemon.state)) + " on " + daemon.interface +
                    "): " + start.error().message());
-      return;
+      continue;
     }
-    log::info("ipvs: sync daemon " + std::string(syncStateName(wanted.state)) + " on " + wanted.interface);
+    log::info("ipvs: sync daemon " + std::string(syncStateName(daemon.state)) + " on " + daemon.interface);
+    sync_daemons_.push_back(daemon);
   }
-  sync_started_ = wanted;
 }
 
 void Engine::stop(std::function<void()> done) {
@@ -320,7 +337,7 @@ void Engine::stop(std::function<void()> done) {
         log::warning("ipvs: " + results[i].error().message());
       }
     }
-    if (sync_started_ && kernel_->stopSyncDaemon(sync_started_->state).ok()) sync_started_.reset();
+    std::erase_if(sync_daemons_, [&](const SyncDaemon& daemon) { return kernel_->stopSyncDaemon(daemon.state).ok(); });
     log::info("ipvs: removed " + std::to_string(deletes.size()) + " services on stop (flush_on_stop)");
   }
   if (done) done();

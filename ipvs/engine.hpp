@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "common/subsystem.hpp"
@@ -42,6 +43,9 @@ class Engine final : public Subsystem {
   // many services per tick, round robin: status() reads no real server, and
   // no tick costs more than this many dumps, whatever the table's size.
   static constexpr std::size_t kCounterServicesPerTick = 256;
+  // The kernel sends a partly filled sync buffer once it is 2 s old, checking
+  // every second.
+  static constexpr Duration kSyncMasterLinger = std::chrono::seconds(4);
 
   Engine(asio::io_context& io, std::unique_ptr<Kernel> kernel, Duration tick_interval = kDefaultTickInterval);
 
@@ -82,7 +86,7 @@ class Engine final : public Subsystem {
   void refreshDraining();
   void refreshCounters(std::size_t services);
   void applyTimeouts();
-  void applySyncDaemon();
+  void applySyncDaemon(Clock::time_point now);
   void armTimer();
 
   asio::steady_timer timer_;
@@ -115,7 +119,8 @@ class Engine final : public Subsystem {
   std::set<ServiceKey> owned_;
   DrainClock drains_;
   std::optional<bool> sync_master_;  // unset until the daemon tells; backup meanwhile
-  std::optional<SyncDaemon> sync_started_;
+  std::vector<SyncDaemon> sync_daemons_;  // running with the configured interface and sync id
+  std::optional<Clock::time_point> master_linger_until_ = Clock::now() + kSyncMasterLinger;
   std::optional<ServiceKey> counters_cursor_;  // the next service whose real servers' counters are read
 
   EngineCounters counters_;

@@ -123,10 +123,11 @@ nlohmann::json Engine::status() const {
   const std::string summary = summaryText(servers, healthy, draining);
   nlohmann::json sync = {{"configured", config_.sync.has_value()},
                          {"role", sync_master_.value_or(false) ? "master" : "backup"}};
-  if (sync_started_)
-    sync["daemon"] = {{"state", std::string(syncStateName(sync_started_->state))},
-                      {"interface", sync_started_->interface},
-                      {"sync_id", sync_started_->sync_id}};
+  sync["daemons"] = nlohmann::json::array();
+  for (const auto& daemon : sync_daemons_)
+    sync["daemons"].push_back({{"state", std::string(syncStateName(daemon.state))},
+                               {"interface", daemon.interface},
+                               {"sync_id", daemon.sync_id}});
   return {{"summary", summary},
           {"kernel_available", loaded_},
           {"fresh", fresh},

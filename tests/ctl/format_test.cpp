@@ -81,12 +81,17 @@ TEST(FormatIpvs, LooksLikeIpvsadmWithAHealthColumn) {
                   {"active_conns", 2}, {"inactive_conns", 5}, {"health", "healthy"}},
                  {{"address", "2001:db8::5"}, {"port", 80}, {"forwarding", "nat"}, {"weight", 0},
                   {"active_conns", 0}, {"inactive_conns", 0}, {"health", "failed"}}}}}}},
-            {"sync", {{"configured", true}, {"role", "master"}}}};
+            {"sync",
+             {{"configured", true},
+              {"role", "master"},
+              {"daemons", {{{"state", "backup"}, {"interface", "eth1"}, {"sync_id", 51}},
+                           {{"state", "master"}, {"interface", "eth1"}, {"sync_id", 51}}}}}}};
   auto out = formatIpvs(s);
   EXPECT_TRUE(contains(out, "TCP  198.51.100.100:80 rr  [web]")) << out;
   EXPECT_TRUE(contains(out, "  -> 198.51.100.11:80             Route   1      2          5         healthy")) << out;
   EXPECT_TRUE(contains(out, "  -> [2001:db8::5]:80             Masq    0")) << out;
-  EXPECT_TRUE(contains(out, "connection sync: master")) << out;
+  EXPECT_TRUE(contains(out, "connection sync: master; backup daemon on eth1, sync id 51; master daemon on eth1, sync id 51"))
+      << out;
 }
 
 TEST(FormatChecks, ShowsStateLastResultAndQuorum) {

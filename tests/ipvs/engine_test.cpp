@@ -126,22 +126,37 @@ TEST_F(EngineTest, FlushOnStopRemovesOnlyOwnedServices) {
   EXPECT_TRUE(kernel->table.contains(foreign.key));
 }
 
-TEST_F(EngineTest, SyncDaemonFollowsTheVrrpRole) {
+TEST_F(EngineTest, SyncBackupAlwaysRunsAndMasterOutlivesMasterStateToFlush) {
   auto config = makeConfig();
   config.ipvs.sync = conf::IpvsSync{"eth1", 51, "VI_1"};
   engine->apply(config);
-  ASSERT_EQ(kernel->daemons.size(), 1u);
-  EXPECT_EQ(kernel->daemons[0], (SyncDaemon{SyncState::backup, "eth1", 51}));
+  const SyncDaemon backup{SyncState::backup, "eth1", 51}, master{SyncState::master, "eth1", 51};
+  ASSERT_EQ(kernel->daemons, (std::vector{backup}));
   engine->setSyncRole(true);
-  ASSERT_EQ(kernel->daemons.size(), 1u);
-  EXPECT_EQ(kernel->daemons[0].state, SyncState::master);
-  EXPECT_EQ(engine->status()["sync"]["daemon"]["state"], "master");
+  ASSERT_EQ(kernel->daemons, (std::vector{backup, master}));
+  EXPECT_EQ(engine->status()["sync"]["daemons"].size(), 2u);
+  // Leaving MASTER keeps the master daemon until the kernel flushed its buffer.
   engine->setSyncRole(false);
-  ASSERT_EQ(kernel->daemons.size(), 1u);
-  EXPECT_EQ(kernel->daemons[0].state, SyncState::backup);
+  EXPECT_EQ(kernel->daemons, (std::vector{backup, master}));
+  engine->tick(Clock::now() + Engine::kSyncMasterLinger / 2);
+  EXPECT_EQ(kernel->daemons, (std::vector{backup, master}));
+  engine->tick(Clock::now() + Engine::kSyncMasterLinger + 1s);
+  EXPECT_EQ(kernel->daemons, (std::vector{backup}));
   config.ipvs.sync.reset();
   engine->apply(config);
   EXPECT_TRUE(kernel->daemons.empty());
+}
+
+TEST_F(EngineTest, SyncMasterLeftByAnEarlierRunFlushesThenStopsAndOtherInterfacesAreReplaced) {
+  const SyncDaemon old_master{SyncState::master, "eth1", 51};
+  kernel->daemons = {old_master, SyncDaemon{SyncState::backup, "eth0", 7}};
+  auto config = makeConfig();
+  config.ipvs.sync = conf::IpvsSync{"eth1", 51, "VI_1"};
+  engine->apply(config);
+  const SyncDaemon backup{SyncState::backup, "eth1", 51};
+  EXPECT_EQ(kernel->daemons, (std::vector{old_master, backup}));
+  engine->tick(Clock::now() + Engine::kSyncMasterLinger + 1s);
+  EXPECT_EQ(kernel->daemons, (std::vector{backup}));
 }
 
 TEST_F(EngineTest, ConfiguredTimeoutsAreSet) {
