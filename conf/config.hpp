@@ -156,6 +156,12 @@ struct Ipvs {
   std::optional<Duration> timeout_tcp;
   std::optional<Duration> timeout_tcpfin;
   std::optional<Duration> timeout_udp;
+  // Added keys: the kernel's IPVS sysctls (net.ipv4.vs.*) in vipd's network
+  // namespace, written at start and reload; unset = leave the kernel's value.
+  std::optional<bool> expire_nodest_conn;         // reschedule a packet whose server is gone or has weight 0
+  std::optional<bool> sloppy_tcp;                 // a connection may start from any TCP state, not only SYN
+  std::optional<bool> expire_quiescent_template;  // drop persistence templates of a weight-0 server
+  std::optional<int> conn_reuse_mode;             // 0..2: what a reused source port does (kernel default 1)
   std::vector<IpvsService> services;
   std::optional<IpvsSync> sync;
 

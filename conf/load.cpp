@@ -15,13 +15,15 @@ LoadResult loadString(std::string_view text, const std::string& file_name, const
   Context ctx(file_name, options);
   toml::table root;
   try {
-    root = toml::parse(text, file_name);
+    // No source path: toml++ would then share it with every node (a reference count per node).
+    root = toml::parse(text);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     ctx.error("(syntax)", Location{static_cast<int>(begin.line), static_cast<int>(begin.column)},
               std::string(e.description()));
     return LoadResult{std::nullopt, ctx.takeDiagnostics()};
   }
+  ctx.setDocument(root);
   Config config;
   config.path = file_name;
   {

@@ -127,6 +127,10 @@ void readIpvs(TableReader& root, Ipvs& ipvs) {
   if (auto timeout = r.duration("timeout_tcp")) ipvs.timeout_tcp = *timeout;
   if (auto timeout = r.duration("timeout_tcpfin")) ipvs.timeout_tcpfin = *timeout;
   if (auto timeout = r.duration("timeout_udp")) ipvs.timeout_udp = *timeout;
+  if (auto on = r.boolean("expire_nodest_conn")) ipvs.expire_nodest_conn = *on;
+  if (auto on = r.boolean("sloppy_tcp")) ipvs.sloppy_tcp = *on;
+  if (auto on = r.boolean("expire_quiescent_template")) ipvs.expire_quiescent_template = *on;
+  if (auto mode = r.integer("conn_reuse_mode", 0, 2)) ipvs.conn_reuse_mode = static_cast<int>(*mode);
   for (auto& [t, path] : r.tables("service")) {
     TableReader service(*t, path, root.context());
     ipvs.services.push_back(readService(service));

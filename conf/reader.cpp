@@ -34,14 +34,35 @@ std::string typeName(const toml::node& node) {
   }
 }
 
-Location Context::locate(std::string_view path) const {
-  std::string key(path);
-  while (!key.empty()) {
-    if (auto it = locations_.find(key); it != locations_.end()) return it->second;
-    auto cut = key.find_last_of(".[");
-    key.resize(cut == std::string::npos ? 0 : cut);
+const toml::node* Context::walk(std::string_view path, const toml::node** nearest) const {
+  const toml::node* at = root_;
+  if (nearest) *nearest = at;
+  std::size_t i = 0;
+  while (at && i < path.size()) {
+    if (path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      if (close == std::string_view::npos) return nullptr;
+      std::size_t index = 0;
+      for (std::size_t k = i + 1; k < close; ++k) index = index * 10 + static_cast<std::size_t>(path[k] - '0');
+      const toml::array* array = at->as_array();
+      at = array ? array->get(index) : nullptr;
+      i = close + 1;
+    } else {
+      if (path[i] == '.') ++i;
+      const std::size_t end = std::min(path.find_first_of(".[", i), path.size());
+      const toml::table* table = at->as_table();
+      at = table ? table->get(path.substr(i, end - i)) : nullptr;
+      i = end;
+    }
+    if (at && nearest) *nearest = at;
   }
-  return Location{};
+  return at;
+}
+
+Location Context::locate(std::string_view path) const {
+  const toml::node* nearest = nullptr;
+  walk(path, &nearest);
+  return nearest ? locationOf(*nearest) : Location{};
 }
 
 void Context::error(const std::string& path, Location at, std::string message) {
@@ -56,13 +77,11 @@ std::vector<Diagnostic> Context::takeDiagnostics() {
 }
 
 TableReader::TableReader(const toml::table& table, std::string path, Context& ctx)
-    : table_(table), path_(std::move(path)), ctx_(ctx) {
-  ctx_.remember(path_, locationOf(table_));
-}
+    : table_(table), path_(std::move(path)), ctx_(ctx) {}
 
 TableReader::~TableReader() {
   for (const auto& [key, value] : table_) {
-    if (used_.count(key.str())) continue;
+    if (std::find(used_.begin(), used_.end(), &value) != used_.end()) continue;
     std::string path = pathOf(key.str());
     const auto& begin = key.source().begin;
     Location at =
@@ -82,13 +101,12 @@ void TableReader::missing(std::string_view key) {
 }
 
 const toml::node* TableReader::node(std::string_view key, bool required) {
-  used_.emplace(key);
   const toml::node* found = table_.get(key);
   if (!found) {
     if (required) missing(key);
     return nullptr;
   }
-  ctx_.remember(pathOf(key), locationOf(*found));
+  used_.push_back(found);
   return found;
 }
 
@@ -152,12 +170,11 @@ std::optional<std::vector<std::string>> TableReader::strings(std::string_view ke
   bool ok = true;
   for (std::size_t i = 0; i < array->size(); ++i) {
     const toml::node& element = *array->get(i);
-    std::string at = pathOf(key) + "[" + std::to_string(i) + "]";
-    ctx_.remember(at, locationOf(element));
     if (element.is_string()) {
       values.push_back(*element.value<std::string>());
     } else {
-      ctx_.error(at, locationOf(element), "expected a string, got " + typeName(element));
+      ctx_.error(pathOf(key) + "[" + std::to_string(i) + "]", locationOf(element),
+                 "expected a string, got " + typeName(element));
       ok = false;
     }
   }

@@ -5,9 +5,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,15 +24,17 @@ struct Location {
 Location locationOf(const toml::node& node);
 std::string typeName(const toml::node& node);
 
-// Everything learned while reading one file: diagnostics and the location of every key path seen.
+// Everything learned while reading one file: the parsed document (where a
+// key path is, found on demand when a diagnostic needs it) and the diagnostics.
 class Context {
  public:
   Context(std::string file, LoadOptions options) : file_(std::move(file)), options_(options) {}
 
   const LoadOptions& options() const { return options_; }
-  void remember(const std::string& path, Location at) { locations_.emplace(path, at); }
-  bool seen(const std::string& path) const { return locations_.count(path) > 0; }
-  // Where path is, or else its nearest recorded ancestor (a defaulted key is reported at its table).
+  void setDocument(const toml::table& root) { root_ = &root; }
+  // Whether the document has a node at path ("ipvs.service[2].name").
+  bool seen(std::string_view path) const { return walk(path, nullptr) != nullptr; }
+  // Where path is, or else its nearest existing ancestor (a defaulted key is reported at its table).
   Location locate(std::string_view path) const;
 
   void error(const std::string& path, Location at, std::string message);
@@ -44,10 +44,13 @@ class Context {
   bool failed() const { return !diagnostics_.empty(); }
 
  private:
+  // The node at path, or nullptr; `nearest` gets the deepest node found on the way.
+  const toml::node* walk(std::string_view path, const toml::node** nearest) const;
+
   std::string file_;
   LoadOptions options_;
+  const toml::table* root_ = nullptr;
   std::vector<Diagnostic> diagnostics_;
-  std::map<std::string, Location, std::less<>> locations_;
 };
 
 // Reads the keys of one table. Every key looked up is marked used; the keys
@@ -115,7 +118,7 @@ class TableReader {
   const toml::table& table_;
   std::string path_;
   Context& ctx_;
-  std::set<std::string, std::less<>> used_;
+  std::vector<const toml::node*> used_;  // the values looked up: any other key is unknown
 };
 
 template <class T, class U>

@@ -86,13 +86,14 @@ void validateRealServers(const Config& config, const IpvsService& service, const
       "real server address");
   for (std::size_t j = 0; j < service.real_servers.size(); ++j) {
     const RealServer& server = service.real_servers[j];
-    std::string path = indexed(servers, j);
     if (!server.guest.empty() && !declared(config.virt.guests, server.guest)) {
-      ctx.errorAt(path + ".guest", "no [[virt.guest]] is named '" + server.guest + "'");
+      ctx.errorAt(indexed(servers, j) + ".guest", "no [[virt.guest]] is named '" + server.guest + "'");
     }
     bool tunnel = server.forwarding.value_or(service.forwarding) == Forwarding::tun;
-    if (ctx.seen(path + ".address") && server.address.address.family != service.family && !tunnel) {
-      ctx.errorAt(path + ".address", "is of another address family than the service (only tun forwarding allows it)");
+    const bool address_read = server.address.port != 0;  // a missing or malformed address is already reported
+    if (address_read && server.address.address.family != service.family && !tunnel) {
+      ctx.errorAt(indexed(servers, j) + ".address",
+                  "is of another address family than the service (only tun forwarding allows it)");
     }
   }
 }

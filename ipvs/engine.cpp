@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "ipvs/sysctls.hpp"
 
 namespace vipd::ipvs {
 
@@ -49,11 +50,16 @@ void Engine::apply(const conf::Config& config) {
   config_.timeout_tcp = config.ipvs.timeout_tcp;
   config_.timeout_tcpfin = config.ipvs.timeout_tcpfin;
   config_.timeout_udp = config.ipvs.timeout_udp;
+  config_.expire_nodest_conn = config.ipvs.expire_nodest_conn;
+  config_.sloppy_tcp = config.ipvs.sloppy_tcp;
+  config_.expire_quiescent_template = config.ipvs.expire_quiescent_template;
+  config_.conn_reuse_mode = config.ipvs.conn_reuse_mode;
   config_.sync = config.ipvs.sync;
   updateServices(config.ipvs.services);
   if (loaded_ || load()) {
     reconcileNow(Clock::now(), started);
     applyTimeouts();
+    applySysctls();
   }
   applySyncDaemon(Clock::now());
   armTimer();
@@ -214,6 +220,7 @@ void Engine::tick(Clock::time_point now) {
     if (!load()) return;
     reconcileNow(now, Clock::now());
     applyTimeouts();
+    applySysctls();
     applySyncDaemon(now);
     return;
   }
@@ -261,6 +268,24 @@ void Engine::applyTimeouts() {
     ++counters_.op_errors;
     log::warning("ipvs: set timeouts: " + set.error().message());
   }
+}
+
+// Writes only the sysctls whose value differs; a failure is logged when it
+// first appears (not again on every reload) and never stops the engine.
+void Engine::applySysctls() {
+  std::string errors;
+  for (const auto& [name, value] : wantedSysctls(config_)) {
+    auto current = kernel_->sysctl(name);
+    if (current && *current == value) continue;
+    if (auto set = kernel_->setSysctl(name, value); !set) {
+      ++counters_.sysctl_errors;
+      errors += (errors.empty() ? "" : "; ") + set.error().message();
+      continue;
+    }
+    log::info("ipvs: net.ipv4.vs." + name + " = " + std::to_string(value));
+  }
+  if (!errors.empty() && errors != sysctl_error_) log::warning("ipvs: sysctl: " + errors);
+  sysctl_error_ = std::move(errors);
 }
 
 void Engine::setSyncRole(bool master) {

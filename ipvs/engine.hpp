@@ -28,6 +28,7 @@ struct EngineCounters {
   uint64_t rereads = 0;
   uint64_t read_errors = 0;
   uint64_t sync_errors = 0;
+  uint64_t sysctl_errors = 0;
 };
 
 struct LastReconcile {
@@ -86,6 +87,7 @@ class Engine final : public Subsystem {
   void refreshDraining();
   void refreshCounters(std::size_t services);
   void applyTimeouts();
+  void applySysctls();
   void applySyncDaemon(Clock::time_point now);
   void armTimer();
 
@@ -126,6 +128,7 @@ class Engine final : public Subsystem {
   EngineCounters counters_;
   LastReconcile last_;
   std::string last_error_;
+  std::string sysctl_error_;  // the failures of the last applySysctls(), "" when none
 };
 
 }  // namespace vipd::ipvs

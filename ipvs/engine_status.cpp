@@ -2,6 +2,7 @@
 #include <map>
 
 #include "ipvs/engine.hpp"
+#include "ipvs/sysctls.hpp"
 
 namespace vipd::ipvs {
 
@@ -46,6 +47,7 @@ std::string Engine::summaryText(std::size_t servers, std::size_t healthy, std::s
                      std::to_string(healthy) + " healthy" +
                      (draining ? ", " + std::to_string(draining) + " draining" : "") + ")";
   if (counters_.op_errors) text += ", " + std::to_string(counters_.op_errors) + " kernel errors";
+  if (!sysctl_error_.empty()) text += ", sysctl failed: " + sysctl_error_;
   return text;
 }
 
@@ -121,6 +123,8 @@ nlohmann::json Engine::status() const {
   }
 
   const std::string summary = summaryText(servers, healthy, draining);
+  nlohmann::json sysctls = nlohmann::json::object();
+  for (const auto& [name, value] : wantedSysctls(config_)) sysctls[name] = value;
   nlohmann::json sync = {{"configured", config_.sync.has_value()},
                          {"role", sync_master_.value_or(false) ? "master" : "backup"}};
   sync["daemons"] = nlohmann::json::array();
@@ -143,7 +147,9 @@ nlohmann::json Engine::status() const {
             {"op_errors", counters_.op_errors},
             {"rereads", counters_.rereads},
             {"read_errors", counters_.read_errors},
-            {"sync_errors", counters_.sync_errors}}},
+            {"sync_errors", counters_.sync_errors},
+            {"sysctl_errors", counters_.sysctl_errors}}},
+          {"sysctls", {{"wanted", std::move(sysctls)}, {"error", sysctl_error_}}},
           {"last_reconcile",
            {{"ops", last_.ops}, {"duration_us", last_.duration.count()}, {"ops_per_s", last_.opsPerSecond()}}}};
 }

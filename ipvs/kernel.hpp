@@ -2,6 +2,7 @@
 // The port to the kernel's IPVS table. Every call returns the kernel's errno
 // in the Error (EEXIST, ENOENT, ESRCH, ...); nothing throws.
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/result.hpp"
@@ -34,6 +35,9 @@ class Kernel {
   virtual Result<std::vector<SyncDaemon>> syncDaemons() = 0;
   virtual Status startSyncDaemon(const SyncDaemon& daemon) = 0;
   virtual Status stopSyncDaemon(SyncState state) = 0;
+  // The IPVS sysctl net.ipv4.vs.NAME of this network namespace.
+  virtual Result<int> sysctl(const std::string& name) = 0;
+  virtual Status setSysctl(const std::string& name, int value) = 0;
 };
 
 }  // namespace vipd::ipvs

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -11,11 +12,16 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "ipvs/netlink_batch.hpp"
+#include "ipvs/proc_sysctl.hpp"
+
 namespace vipd::ipvs {
 
 namespace {
 
 constexpr int kSocketBuffer = 4 << 20;
+// Room for any one answer: an ack, or a failure echoing the request's header.
+constexpr std::size_t kReceiveBuffer = 64 << 10;
 // The kernel handles a netlink request in the sender's context: its reply
 // (or ack) is queued before sendmsg() returns, and a dump's next part is made
 // inside recvmsg(). A receive therefore waits only for a reply that was lost
@@ -138,8 +144,14 @@ Status NetlinkKernel::connect() {
     return libnlError(rc, "generic netlink connect");
   }
   nl_socket_set_buffer_size(socket_, kSocketBuffer, kSocketBuffer);
+  const int fd = nl_socket_get_fd(socket_);
+  // Past net.core.rmem_max when privileged: room for a whole batch of failures.
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBuffer, sizeof kSocketBuffer);
+  // A failure echoes only the request's header, not its attributes.
+  const int one = 1;
+  ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
   const timeval timeout{kReceiveTimeoutSeconds, 0};
-  ::setsockopt(nl_socket_get_fd(socket_), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   const int family = genl_ctrl_resolve(socket_, IPVS_GENL_NAME);
   nl_socket_disable_auto_ack(socket_);  // after the resolve, which then reads its own ack
   if (family < 0) {
@@ -188,41 +200,53 @@ Status NetlinkKernel::transact(const genl::Request& request, const ReplyHandler&
   return inbox.replyStatus;
 }
 
+// Up to `window_` changes per datagram, only the last asking for an ack
+// (netlink_batch.hpp): one send and, when all succeed, one receive per batch.
 std::vector<Status> NetlinkKernel::executeAll(std::span<const Op> ops) {
   std::vector<Status> results(ops.size(), Status(Ok{}));
   if (auto connected = connect(); !connected) {
     for (auto& result : results) result = connected.error();
     return results;
   }
-  Inbox inbox;
-  Callbacks cb = makeCallbacks(inbox);
-  std::map<unsigned, std::size_t> indexOf;
-  std::size_t next = 0;
-  while (next < ops.size() || inbox.answered < inbox.pending.size()) {
-    while (next < ops.size() && inbox.pending.size() - inbox.answered < window_) {
-      unsigned sequence = 0;
-      if (auto sent = send(requestFor(ops[next]), sequence); !sent) {
-        results[next] = sent.error();
-        ++next;
-        continue;
-      }
-      inbox.pending[sequence] = -1;
-      indexOf[sequence] = next++;
-    }
-    if (inbox.answered < inbox.pending.size()) {
-      if (const int rc = cb ? nl_recvmsgs(socket_, cb.get()) : -NLE_NOMEM; rc < 0) {
-        const Error error = libnlError(rc, "netlink receive");
-        for (auto& [sequence, err] : inbox.pending)
-          if (err == -1) results[indexOf[sequence]] = error;
-        for (std::size_t i = next; i < ops.size(); ++i) results[i] = error;
-        disconnect();
-        return results;
-      }
+  for (std::size_t first = 0; first < ops.size(); first += window_) {
+    const std::size_t count = std::min(window_, ops.size() - first);
+    if (auto done = sendBatch(ops.subspan(first, count), std::span(results).subspan(first, count)); !done) {
+      for (std::size_t i = first; i < ops.size(); ++i)
+        if (results[i].ok()) results[i] = done.error();
+      disconnect();
+      return results;
     }
   }
-  for (const auto& [sequence, err] : inbox.pending)
-    if (err > 0) results[indexOf[sequence]] = Error::fromErrno(err, ops[indexOf[sequence]].str());
   return results;
+}
+
+// Sends one batch and reads its answers up to the ack of its last request;
+// a request that failed gets its errno in `results`.
+Status NetlinkKernel::sendBatch(std::span<const Op> ops, std::span<Status> results) {
+  const uint32_t base = nl_socket_use_seq(socket_);
+  for (std::size_t i = 1; i < ops.size(); ++i) nl_socket_use_seq(socket_);
+  batch_.clear();
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    nl::appendRequest(batch_, static_cast<uint16_t>(family_), base + static_cast<uint32_t>(i), i + 1 == ops.size(),
+                      requestFor(ops[i]).body);
+  const int fd = nl_socket_get_fd(socket_);
+  if (::send(fd, batch_.data(), batch_.size(), 0) != static_cast<ssize_t>(batch_.size()))
+    return Error::fromErrno(errno, "netlink send");
+  const uint32_t last = base + static_cast<uint32_t>(ops.size() - 1);
+  received_.resize(kReceiveBuffer);
+  for (;;) {
+    const ssize_t got = ::recv(fd, received_.data(), received_.size(), 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Error::fromErrno(errno, "netlink receive");
+    }
+    for (const auto& answer : nl::parseAnswers(nl::ByteView(received_.data(), static_cast<std::size_t>(got)))) {
+      const uint32_t index = answer.sequence - base;
+      if (index >= ops.size()) continue;  // a stale answer
+      if (answer.error != 0) results[index] = Error::fromErrno(answer.error, ops[index].str());
+      if (answer.sequence == last) return Ok{};
+    }
+  }
 }
 
 Status NetlinkKernel::execute(const Op& op) {
@@ -296,6 +320,10 @@ Status NetlinkKernel::startSyncDaemon(const SyncDaemon& daemon) { return transac
 // at all for -EINTR: waiting for one would wait forever. So the stop asks for
 // no ack; an error reply, if any, is already queued when the send returns.
 Status NetlinkKernel::stopSyncDaemon(SyncState state) { return transactWithoutAck(genl::delDaemon(state)); }
+
+Result<int> NetlinkKernel::sysctl(const std::string& name) { return readIpvsSysctl(name); }
+
+Status NetlinkKernel::setSysctl(const std::string& name, int value) { return writeIpvsSysctl(name, value); }
 
 Status NetlinkKernel::transactWithoutAck(const genl::Request& request) {
   if (auto connected = connect(); !connected) return connected;

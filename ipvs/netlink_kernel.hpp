@@ -4,6 +4,7 @@
 // (many requests in flight, acknowledgements matched by sequence number).
 #include <cstddef>
 #include <functional>
+#include <span>
 
 #include "ipvs/genl_codec.hpp"
 #include "ipvs/kernel.hpp"
@@ -29,6 +30,9 @@ class NetlinkKernel final : public Kernel {
   Result<std::vector<SyncDaemon>> syncDaemons() override;
   Status startSyncDaemon(const SyncDaemon& daemon) override;
   Status stopSyncDaemon(SyncState state) override;
+  // Through /proc/sys/net/ipv4/vs (proc_sysctl.hpp), not netlink.
+  Result<int> sysctl(const std::string& name) override;
+  Status setSysctl(const std::string& name, int value) override;
 
  private:
   using ReplyHandler = std::function<Status(nl::ByteView body)>;
@@ -40,10 +44,13 @@ class NetlinkKernel final : public Kernel {
   Status transact(const genl::Request& request, const ReplyHandler& onReply = {});
   // Sends one request without NLM_F_ACK; only an error reply (queued during the send) is read.
   Status transactWithoutAck(const genl::Request& request);
+  Status sendBatch(std::span<const Op> ops, std::span<Status> results);
 
   std::size_t window_;
   nl_sock* socket_ = nullptr;
   int family_ = -1;
+  nl::Bytes batch_;     // reused: the requests of one batch
+  nl::Bytes received_;  // reused: one datagram of answers
 };
 
 genl::Request requestFor(const Op& op);

@@ -20,6 +20,9 @@ case $tool in
       sleep 0.02
     done
     t1=$(now)
+    # vipd's CPU until then, user and system (clock ticks -> s): where the VM time went.
+    read -r utime stime < <(awk '{print $14, $15}' /proc/$pid/stat)
+    tck=$(getconf CLK_TCK)
     have=$(count)
     first=$(grep "ipvs: reconciled" /tmp/vipd.log | head -1 | sed 's/.*ipvs: //')
     # Up (control socket open) once it logs "running"; polling `vipctl status`
@@ -31,14 +34,21 @@ case $tool in
     # re-read status() did before on every call.
     s0=$(now); src=0; "$build/ctl/vipctl" --socket /run/vipd-bench.sock ipvs --json >/tmp/status.json 2>/tmp/status.err || src=$?; s1=$(now)
     r0=$(now); ipvsadm -Ln >/dev/null; r1=$(now)
-    # one-change reload: same path, new contents, SIGHUP.
-    cat "$dir/vipd-reload.toml" >/tmp/vipd-current.toml
-    h0=$(now)
-    kill -HUP $pid
-    until grep -q "reloaded: generation 2" /tmp/vipd.log; do sleep 0.02; done
-    h1=$(now)
-    second=$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n 2p | sed 's/.*ipvs: //')
-    echo "{\"tool\":\"vipd\",\"rules\":$have,\"wall_s\":$(elapsed "$t0" "$t1"),\"cold\":\"$first\",\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":$(elapsed "$h0" "$h1"),\"reload\":\"$second\"}"
+    # one-change reloads (VIPD_BENCH_RELOADS of them, default 3): same path, contents
+    # alternating between the changed weight and the original, SIGHUP each.
+    reload_walls=() reloads=()
+    for i in $(seq 1 "${VIPD_BENCH_RELOADS:-3}"); do
+      [ $((i % 2)) = 1 ] && src_file="$dir/vipd-reload.toml" || src_file="$dir/vipd.toml"
+      cat "$src_file" >/tmp/vipd-current.toml
+      h0=$(now)
+      kill -HUP $pid
+      until grep -q "reloaded: generation $((i + 1))" /tmp/vipd.log; do sleep 0.02; done
+      h1=$(now)
+      reload_walls+=("$(elapsed "$h0" "$h1")")
+      reloads+=("\"$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n "$((i + 1))p" | sed 's/.*ipvs: //')\"")
+    done
+    join() { local IFS=,; echo "$*"; }
+    echo "{\"tool\":\"vipd\",\"rules\":$have,\"wall_s\":$(elapsed "$t0" "$t1"),\"cold\":\"$first\",\"utime_s\":$(echo "scale=2; $utime / $tck" | bc),\"stime_s\":$(echo "scale=2; $stime / $tck" | bc),\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":[$(join "${reload_walls[@]}")],\"reload\":[$(join "${reloads[@]}")]}"
     kill -TERM $pid; wait $pid || true
     ;;
   ipvsadm)

@@ -170,6 +170,17 @@ const Row kRows[] = {
      "ipvs.service[0].check.command", 6, 11, "must not be empty"},
     {"RealServerFamily", service("[[ipvs.service.real_server]]\naddress = \"[2001:db8::5]:80\"\n"),
      "ipvs.service[0].real_server[0].address", 5, 11, "another address family"},
+    // A malformed address is reported once, not also as of another family.
+    {"RealServerBadAddressOnV6Service",
+     "[[ipvs.service]]\nname = \"v6\"\naddress = \"[2001:db8::1]:80\"\n"
+     "[[ipvs.service.real_server]]\naddress = \"nowhere:80\"\n",
+     "ipvs.service[0].real_server[0].address", 5, 11, "malformed endpoint"},
+    {"ConnReuseMode", "[ipvs]\nconn_reuse_mode = 3\n", "ipvs.conn_reuse_mode", 2, 19, "must be in 0..2, got 3"},
+    {"ExpireNodestConnNotBool", "[ipvs]\nexpire_nodest_conn = 1\n", "ipvs.expire_nodest_conn", 2, 22,
+     "expected a boolean, got an integer"},
+    {"SloppyTcpNotBool", "[ipvs]\nsloppy_tcp = \"yes\"\n", "ipvs.sloppy_tcp", 2, 14, "expected a boolean"},
+    {"ExpireQuiescentTemplateNotBool", "[ipvs]\nexpire_quiescent_template = 0\n", "ipvs.expire_quiescent_template", 2,
+     29, "expected a boolean"},
     // Virt.
     {"Vcpus", guest("vcpus = 0\n"), "virt.guest[0].vcpus", 3, 9, "must be in 1.."},
     {"VncPortRange", guest("vnc = 5800\n"), "virt.guest[0].vnc", 3, 7, "5900..65535"},

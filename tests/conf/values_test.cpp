@@ -121,6 +121,21 @@ TEST(ConfValues, ServiceAddedKeys) {
   EXPECT_EQ(s.real_servers[0].lower_threshold, 50u);
 }
 
+TEST(ConfValues, IpvsSysctls) {
+  Config unset = load("[ipvs]\n");
+  EXPECT_FALSE(unset.ipvs.expire_nodest_conn);
+  EXPECT_FALSE(unset.ipvs.sloppy_tcp);
+  EXPECT_FALSE(unset.ipvs.expire_quiescent_template);
+  EXPECT_FALSE(unset.ipvs.conn_reuse_mode);
+  Config c = load(
+      "[ipvs]\nexpire_nodest_conn = true\nsloppy_tcp = false\nexpire_quiescent_template = true\n"
+      "conn_reuse_mode = 0\n");
+  EXPECT_EQ(c.ipvs.expire_nodest_conn, true);
+  EXPECT_EQ(c.ipvs.sloppy_tcp, false);
+  EXPECT_EQ(c.ipvs.expire_quiescent_template, true);
+  EXPECT_EQ(c.ipvs.conn_reuse_mode, 0);
+}
+
 TEST(ConfValues, VncAndState) {
   Config c = load(
       "[[virt.guest]]\nname = \"a\"\nvnc = 5901\nstate = \"stopped\"\nautostart = false\n"

@@ -54,6 +54,20 @@ Status FakeIpvsKernel::execute(const Op& op) {
 
 Result<Info> FakeIpvsKernel::info() { return Info{0x010201, 4096}; }
 
+Result<int> FakeIpvsKernel::sysctl(const std::string& name) {
+  auto it = sysctls.find(name);
+  if (it == sysctls.end()) return Error::fromErrno(ENOENT, "read /proc/sys/net/ipv4/vs/" + name);
+  return it->second;
+}
+
+Status FakeIpvsKernel::setSysctl(const std::string& name, int value) {
+  ++sysctl_writes;
+  if (fail_sysctl_errno) return Error::fromErrno(*fail_sysctl_errno, "write /proc/sys/net/ipv4/vs/" + name);
+  if (!sysctls.contains(name)) return Error::fromErrno(ENOENT, "write /proc/sys/net/ipv4/vs/" + name);
+  sysctls[name] = value;
+  return Ok{};
+}
+
 Result<Timeouts> FakeIpvsKernel::timeouts() { return current_timeouts; }
 
 Status FakeIpvsKernel::setTimeouts(const Timeouts& timeouts) {

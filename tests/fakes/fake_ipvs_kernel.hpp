@@ -4,6 +4,7 @@
 // missing real server or an unknown scheduler. Records every change asked.
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ipvs/kernel.hpp"
@@ -22,6 +23,8 @@ class FakeIpvsKernel final : public Kernel {
   Result<std::vector<SyncDaemon>> syncDaemons() override;
   Status startSyncDaemon(const SyncDaemon& daemon) override;
   Status stopSyncDaemon(SyncState state) override;
+  Result<int> sysctl(const std::string& name) override;
+  Status setSysctl(const std::string& name, int value) override;
 
   // The table as the kernel holds it; tests add "foreign" rules here directly.
   Table table;
@@ -31,6 +34,10 @@ class FakeIpvsKernel final : public Kernel {
   std::optional<int> fail_reads_errno;  // every read fails with this errno (e.g. no IPVS)
   Timeouts current_timeouts{900, 120, 300};
   std::vector<SyncDaemon> daemons;
+  std::map<std::string, int> sysctls{
+      {"expire_nodest_conn", 0}, {"sloppy_tcp", 0}, {"expire_quiescent_template", 0}, {"conn_reuse_mode", 1}};
+  int sysctl_writes = 0;
+  std::optional<int> fail_sysctl_errno;  // every sysctl write fails with this errno
 
   void clearLog() {
     executed.clear();

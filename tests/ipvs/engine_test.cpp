@@ -166,6 +166,44 @@ TEST_F(EngineTest, ConfiguredTimeoutsAreSet) {
   EXPECT_EQ(kernel->current_timeouts, (Timeouts{600, 120, 300}));
 }
 
+TEST_F(EngineTest, ConfiguredSysctlsAreWrittenOnlyWhenDifferent) {
+  auto config = makeConfig();
+  config.ipvs.expire_nodest_conn = true;
+  config.ipvs.conn_reuse_mode = 1;  // already the kernel's value
+  engine->apply(config);
+  EXPECT_EQ(kernel->sysctls.at("expire_nodest_conn"), 1);
+  EXPECT_EQ(kernel->sysctls.at("sloppy_tcp"), 0);  // unset: left alone
+  EXPECT_EQ(kernel->sysctl_writes, 1);
+  EXPECT_EQ(engine->status()["sysctls"]["wanted"], (nlohmann::json{{"conn_reuse_mode", 1}, {"expire_nodest_conn", 1}}));
+
+  // A reload that turns it off writes it back; one that leaves a key out keeps the kernel's value.
+  config.ipvs.expire_nodest_conn = false;
+  config.ipvs.conn_reuse_mode.reset();
+  config.ipvs.sloppy_tcp = true;
+  engine->apply(config);
+  EXPECT_EQ(kernel->sysctls.at("expire_nodest_conn"), 0);
+  EXPECT_EQ(kernel->sysctls.at("sloppy_tcp"), 1);
+  EXPECT_EQ(kernel->sysctls.at("conn_reuse_mode"), 1);
+  EXPECT_EQ(kernel->sysctl_writes, 3);
+}
+
+TEST_F(EngineTest, SysctlFailureIsReportedNotFatal) {
+  kernel->fail_sysctl_errno = EACCES;
+  auto config = makeConfig();
+  config.ipvs.expire_quiescent_template = true;
+  engine->apply(config);
+  EXPECT_TRUE(kernel->table.contains(kWeb));  // the table is programmed anyway
+  EXPECT_EQ(engine->counters().sysctl_errors, 1u);
+  const auto status = engine->status();
+  EXPECT_NE(status["sysctls"]["error"].get<std::string>().find("expire_quiescent_template"), std::string::npos);
+  EXPECT_NE(status["summary"].get<std::string>().find("sysctl failed"), std::string::npos);
+
+  kernel->fail_sysctl_errno.reset();
+  engine->apply(config);
+  EXPECT_EQ(kernel->sysctls.at("expire_quiescent_template"), 1);
+  EXPECT_EQ(engine->status()["sysctls"]["error"], "");
+}
+
 TEST_F(EngineTest, KernelErrorsAreCountedNotThrown) {
   auto config = makeConfig();
   config.ipvs.services[0].scheduler = "nosuch";

@@ -291,6 +291,84 @@ TEST_F(KernelVmTest, SyncBackupAlwaysRunsAndMasterJoinsIt) {
   ASSERT_TRUE(reader.stopSyncDaemon(SyncState::backup).ok());
 }
 
+// Failures inside a batch (only the batch's last request asks for an ack)
+// land on exactly the ops that failed, across batch boundaries too.
+TEST_F(KernelVmTest, BatchedChangesReportEachFailureOnItsOp) {
+  Service a, b;
+  a.key = ServiceKey::ofEndpoint(Protocol::tcp, ep("198.51.100.60:80"));
+  a.scheduler = "rr";
+  b = a;
+  b.key.port = 81;
+  Destination real;
+  real.key = DestinationKey{ep("203.0.113.60:80").address, 80};
+  real.forwarding = Forwarding::dr;
+  real.weight = 1;
+  Destination absent = real;
+  absent.key.port = 81;
+  const std::vector<Op> ops = {
+      {Op::Kind::addService, a, {}},
+      {Op::Kind::addService, a, {}},  // EEXIST
+      {Op::Kind::addDestination, a, real},
+      {Op::Kind::deleteDestination, a, absent},  // ENOENT
+      {Op::Kind::addService, b, {}},
+      {Op::Kind::updateDestination, b, real},  // ENOENT
+      {Op::Kind::addDestination, b, real},
+  };
+  const std::vector<int> expected = {0, EEXIST, 0, ENOENT, 0, ENOENT, 0};
+  for (std::size_t window : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{128}}) {
+    run("ipvsadm -C");
+    NetlinkKernel kernel(window);
+    const auto results = kernel.executeAll(ops);
+    ASSERT_EQ(results.size(), ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      EXPECT_EQ(results[i].ok() ? 0 : results[i].error().code.value(), expected[i])
+          << "window " << window << ", op " << i;
+    const auto listed = ipvsadmList();
+    ASSERT_EQ(listed.size(), 2u) << run("ipvsadm -Ln");
+    EXPECT_EQ(listed.at("TCP 198.51.100.60:80").servers.at("203.0.113.60:80"), "Route 1");
+    EXPECT_EQ(listed.at("TCP 198.51.100.60:81").servers.at("203.0.113.60:80"), "Route 1");
+    // The socket stays usable after a batch with failures.
+    EXPECT_TRUE(kernel.info().ok());
+  }
+}
+
+std::string procSysctl(const std::string& name) {
+  std::string value = run("cat /proc/sys/net/ipv4/vs/" + name);
+  while (!value.empty() && value.back() == '\n') value.pop_back();
+  return value;
+}
+
+TEST_F(KernelVmTest, ConfiguredSysctlsTakeTheirValues) {
+  const std::vector<std::string> names = {"expire_nodest_conn", "sloppy_tcp", "expire_quiescent_template",
+                                          "conn_reuse_mode"};
+  std::map<std::string, std::string> before;
+  for (const auto& name : names) before[name] = procSysctl(name);
+  ASSERT_EQ(before["conn_reuse_mode"], "1") << "not the kernel's default";
+
+  conf::Config config = everything();
+  config.ipvs.expire_nodest_conn = true;
+  config.ipvs.sloppy_tcp = true;
+  config.ipvs.expire_quiescent_template = true;
+  config.ipvs.conn_reuse_mode = 2;
+  auto e = engine();
+  e->apply(config);
+  EXPECT_EQ(procSysctl("expire_nodest_conn"), "1");
+  EXPECT_EQ(procSysctl("sloppy_tcp"), "1");
+  EXPECT_EQ(procSysctl("expire_quiescent_template"), "1");
+  EXPECT_EQ(procSysctl("conn_reuse_mode"), "2");
+  EXPECT_EQ(e->counters().sysctl_errors, 0u);
+
+  // Reload: one key changed, the others unset (kept as they are).
+  conf::Config reload = everything();
+  reload.ipvs.conn_reuse_mode = 0;
+  e->apply(reload);
+  EXPECT_EQ(procSysctl("conn_reuse_mode"), "0");
+  EXPECT_EQ(procSysctl("expire_nodest_conn"), "1");
+  EXPECT_EQ(e->counters().sysctl_errors, 0u);
+
+  for (const auto& name : names) run("echo " + before[name] + " > /proc/sys/net/ipv4/vs/" + name);
+}
+
 // Cold start figure for the report (not a benchmark): services x 10 real servers.
 TEST_F(KernelVmTest, ColdStartRate) {
   conf::Config config;

@@ -84,8 +84,9 @@ in_ns lb sysctl -qw net.ipv4.ip_forward=1
 # real server is still in IPVS's table (FIN_WAIT for DR, TIME_WAIT) is sent
 # to that server again, weight 0 or not (measured: 22 of 531 requests). With
 # expire_nodest_conn the kernel reschedules such a SYN when the server's
-# weight is 0. An operator setting, not vipd's: see the README of ipvs/.
-in_ns lb sysctl -qw net.ipv4.vs.expire_nodest_conn=1
+# weight is 0. vipd sets it from its config (`[ipvs] expire_nodest_conn`) in
+# its own namespace; here it starts at the kernel's 0.
+[ "$(in_ns lb cat /proc/sys/net/ipv4/vs/expire_nodest_conn)" = 0 ] || fail "expire_nodest_conn is not 0 before vipd"
 
 for i in 1 2 3; do
   node "rs$i" br0 br1
@@ -111,6 +112,7 @@ script_user = "nobody"
 
 [ipvs]
 drain_timeout = "60s"
+expire_nodest_conn = true
 
 [[ipvs.service]]
 name = "dr"
@@ -145,6 +147,8 @@ VIPD=$!
 PIDS+=("$VIPD")
 rules_loaded() { [ "$(ipvs_list | grep -c -- '-> [0-9]')" = 6 ]; }
 wait_for 30 "vipd to program 2 services x 3 real servers" rules_loaded
+[ "$(in_ns lb cat /proc/sys/net/ipv4/vs/expire_nodest_conn)" = 1 ] || fail "vipd did not set expire_nodest_conn"
+[ "$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn)" = 0 ] || fail "vipd set expire_nodest_conn outside its namespace"
 wait_for 10 "the real servers to listen" bash -c "for i in 1 2 3; do ip netns exec $P-rs\$i ss -ltn | grep -q ':80 ' || exit 1; done"
 ipvs_list
 
