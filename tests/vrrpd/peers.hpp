@@ -20,8 +20,23 @@ inline const std::string kVip = "203.0.113.10";
 // Settings shared by both sides of an interop test.
 struct Protocol {
   int version = 3;
-  int interval_cs = 10;  // centiseconds; v2 needs whole seconds
+  int interval_cs = 10;     // centiseconds; v2 needs whole seconds
+  std::string vip = kVip;   // an IPv6 VIP makes it VRRPv3 over IPv6 (ff02::12, link-local sources)
+  bool v6() const { return vip.find(':') != std::string::npos; }
+  std::string vipPrefix() const { return vip + (v6() ? "/64" : "/24"); }
 };
+
+// Node i's address on eth0 as VRRP sees it: its IPv4 address, or its IPv6 link-local one.
+inline std::string linkLocalOf(Lab& lab, int node) {
+  return run("ip -n " + lab.node(node) +
+             " -6 -o addr show dev eth0 scope link | awk '{split($4, a, \"/\"); printf a[1]}'");
+}
+
+// IPv6 only: waits until node i's link-local address has passed DAD (VRRP sends from it).
+inline bool linkLocalReady(Lab& lab, int node) {
+  auto out = run("ip -n " + lab.node(node) + " -6 -o addr show dev eth0 scope link");
+  return out.find("fe80::") != std::string::npos && out.find("tentative") == std::string::npos;
+}
 
 // Exited: no such process, or a zombie nobody reaped yet (it still answers kill(pid, 0)).
 inline bool gone(pid_t pid) {
@@ -47,13 +62,14 @@ class VipdNode {
                            << global_ << "control_socket = \"" << socket_
                            << "\"\n[[vrrp.instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\n"
                            << "version = " << p.version << "\npriority = " << priority << "\nadvert_interval = \""
-                           << p.interval_cs * 10 << "ms\"\nvirtual_addresses = [\"" << kVip << "/24\"]\n"
+                           << p.interval_cs * 10 << "ms\"\nvirtual_addresses = [\"" << p.vipPrefix() << "\"]\n"
                            << extra;
   }
   // More [global] keys, each line ending in a newline.
   void setGlobal(std::string keys) { global_ = std::move(keys); }
   void start(const Protocol& p, int priority, const std::string& extra = "") {
     writeConfig(p, priority, extra);
+    vip_ = p.vip;
     pid_ = lab_.spawn(node_, {VIPD_BIN, "-f", config_}, lab_.file("vipd" + std::to_string(node_) + ".log"));
   }
   void stop(int signal) { lab_.stop(pid_, signal); }
@@ -72,18 +88,18 @@ class VipdNode {
     auto i = instance();
     return i.is_null() ? "" : i["state"].get<std::string>();
   }
-  bool isMaster() const { return state() == "MASTER" && lab_.hasAddress(node_, kVip); }
+  bool isMaster() const { return state() == "MASTER" && lab_.hasAddress(node_, vip_); }
   // Backup that hears `master` (the VIP is gone from this node).
   bool isBackupOf(const std::string& master) const {
     auto i = instance();
-    return !i.is_null() && i["state"] == "BACKUP" && i["master_address"] == master && !lab_.hasAddress(node_, kVip);
+    return !i.is_null() && i["state"] == "BACKUP" && i["master_address"] == master && !lab_.hasAddress(node_, vip_);
   }
   std::string log() const { return run("cat " + lab_.file("vipd" + std::to_string(node_) + ".log")); }
 
  private:
   Lab& lab_;
   int node_;
-  std::string config_, socket_, global_;
+  std::string config_, socket_, global_, vip_ = kVip;
   pid_t pid_ = -1;
 };
 
@@ -113,7 +129,7 @@ class KeepalivedPeer : public Peer {
     std::ofstream(dir_ + "/keepalived.conf")
         << "global_defs {\n  router_id ka" << node_ << "\n}\nvrrp_instance VI_1 {\n  state BACKUP\n"
         << "  interface eth0\n  virtual_router_id 51\n  priority " << priority << "\n  advert_int " << interval
-        << "\n  version " << p_.version << "\n  virtual_ipaddress {\n    " << kVip << "/24\n  }\n}\n";
+        << "\n  version " << p_.version << "\n  virtual_ipaddress {\n    " << p_.vipPrefix() << "\n  }\n}\n";
     std::remove((dir_ + "/vrrp.pid").c_str());
     pid_ = lab_.spawn(
         node_,
@@ -136,7 +152,7 @@ class KeepalivedPeer : public Peer {
     auto master = text.rfind("Entering MASTER STATE");
     auto backup = text.rfind("Entering BACKUP STATE");
     return master != std::string::npos && (backup == std::string::npos || backup < master) &&
-           lab_.hasAddress(node_, kVip);
+           lab_.hasAddress(node_, p_.vip);
   }
   std::string log() override { return run("cat " + dir_ + "/log"); }
   // keepalived appends to its log; a restart must not see the last run's lines.
@@ -213,16 +229,18 @@ class FrrPeer : public Peer {
   pid_t vrrpd_ = -1;
 };
 
-// tcpdump on the bridge of the switch namespace, ARP only, with source MACs.
+// tcpdump on the bridge of the switch namespace, ARP and neighbour
+// advertisements only, with source MACs.
 class ArpCapture {
  public:
   explicit ArpCapture(Lab& lab) : file_(lab.file("arp.txt")) {
-    lab.spawnIn(lab.sw(), {"/usr/bin/tcpdump", "-l", "-n", "-e", "-i", "br0", "arp"}, file_);
+    lab.spawnIn(lab.sw(), {"/usr/bin/tcpdump", "-l", "-n", "-e", "-i", "br0", "arp or (icmp6 and ip6[40] == 136)"},
+                file_);
     waitFor([&] { return text().find("listening on") != std::string::npos; }, std::chrono::seconds(3));
   }
   // A point in the capture; seenSince() looks only at what came after it.
   std::size_t mark() { return text().size(); }
-  // A gratuitous ARP for `address` from `mac` after `since`.
+  // A gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6) for `address` from `mac` after `since`.
   bool seenSince(std::size_t since, const std::string& mac, const std::string& address) {
     auto all = text();
     std::size_t pos = since;
@@ -234,7 +252,8 @@ class ArpCapture {
       // keepalived fills the target MAC: "who-has A (ff:ff:ff:ff:ff:ff) tell A".
       bool garp = (line.find("who-has " + address + " ") != std::string::npos &&
                    line.find(" tell " + address + ",") != std::string::npos) ||
-                  line.find("Reply " + address + " is-at") != std::string::npos;
+                  line.find("Reply " + address + " is-at") != std::string::npos ||
+                  line.find("neighbor advertisement, tgt is " + address + ",") != std::string::npos;
       if (from && garp) return true;
       pos = end + 1;
     }
