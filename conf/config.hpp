@@ -58,6 +58,11 @@ struct VrrpInstance {
   bool checksum_pseudo_header = true;  // v3 over IPv4: include the pseudo-header (keepalived/FRR practice)
   int garp_count = 5;                  // gratuitous ARPs / unsolicited NAs per burst on becoming master
   Duration garp_interval = 100ms;      // between the packets of one burst
+  // IPVS services whose quorum this instance tracks: while one has fewer
+  // healthy real servers than its `quorum`, the instance goes to FAULT
+  // (track_services_weight = 0) or its priority drops by the weight.
+  std::vector<std::string> track_services;
+  int track_services_weight = 0;
 
   Family family() const { return virtual_addresses.empty() ? Family::v4 : virtual_addresses.front().address.family; }
 

@@ -106,6 +106,8 @@ VrrpInstance readInstance(TableReader& r) {
   }
   assign(instance.track_scripts, r.strings("track_scripts"));
   assign(instance.track_interfaces, r.strings("track_interfaces"));
+  assign(instance.track_services, r.strings("track_services"));
+  assign(instance.track_services_weight, r.integer("track_services_weight", -254, 0));
   if (auto notify = r.string("notify")) {
     if (!notify->empty()) checkScript(r.context(), r.pathOf("notify"), *notify);
     instance.notify = *notify;

@@ -60,6 +60,13 @@ void validateVrrp(const Config& config, Context& ctx) {
                     "no [[vrrp.script]] is named '" + tracked[k] + "'");
       }
     }
+    const auto& services = config.vrrp_instances[i].track_services;
+    for (std::size_t k = 0; k < services.size(); ++k) {
+      if (!declared(config.ipvs.services, services[k])) {
+        ctx.errorAt(indexed(indexed("vrrp.instance", i) + ".track_services", k),
+                    "no [[ipvs.service]] is named '" + services[k] + "'");
+      }
+    }
   }
   std::map<std::string, std::size_t> group_of;
   for (std::size_t g = 0; g < config.sync_groups.size(); ++g) {

@@ -96,13 +96,18 @@ std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io) {
       });
   auto virt = std::make_unique<VirtSubsystem>(io, gate);
 
+  auto vrrp = std::make_unique<LinuxVrrpEngine>(io);
+  auto* vrrp_engine = vrrp.get();
+
   healthcheck::MonitorSinks sinks;
   sinks.onRealServerHealth = [gate](const std::string& service, const Endpoint& server, bool healthy) {
     gate->checkResult(service, server, healthy);
   };
+  sinks.onServiceQuorum = [vrrp_engine](const std::string& service, bool has_quorum) {
+    vrrp_engine->setServiceQuorum(service, has_quorum);
+  };
   auto checks = std::make_unique<LinuxHealthMonitor>(io, std::move(sinks));
 
-  auto vrrp = std::make_unique<LinuxVrrpEngine>(io);
   vrrp->onStateChange([ipvs_engine](const std::string& instance, vrrp::State state) {
     if (ipvs_engine->syncFollows(instance)) ipvs_engine->setSyncRole(state == vrrp::State::master);
   });

@@ -154,11 +154,24 @@ void Engine::refreshTracking(Instance& instance) {
   }
   for (const auto& link : instance.config().track_interfaces)
     items.push_back({TrackedItem::Kind::interface, link, 0, links_up_[link]});
+  for (const auto& service : instance.config().track_services) {
+    auto quorum = service_quorum_.find(service);
+    items.push_back({TrackedItem::Kind::service, service, instance.config().track_services_weight,
+                     quorum == service_quorum_.end() || quorum->second});
+  }
   instance.setTracking(std::move(items));
 }
 
 void Engine::refreshTrackingAll() {
   for (auto& [name, instance] : instances_) refreshTracking(*instance);
+}
+
+void Engine::setServiceQuorum(const std::string& service, bool has_quorum) {
+  auto [it, inserted] = service_quorum_.try_emplace(service, has_quorum);
+  if (!inserted && it->second == has_quorum) return;
+  it->second = has_quorum;
+  if (!has_quorum || !inserted) log::info("vrrp: tracked service " + service + (has_quorum ? " has quorum" : " lost quorum"));
+  refreshTrackingAll();
 }
 
 void Engine::onLinkChange(const std::string& interface, bool up) {

@@ -48,6 +48,10 @@ class Engine : public Subsystem {
 
   Instance* find(const std::string& name);
 
+  // From the health checks: an IPVS service has (or lacks) its quorum of
+  // healthy real servers. Instances with it in track_services follow.
+  void setServiceQuorum(const std::string& service, bool has_quorum);
+
  private:
   using SocketKey = std::pair<std::string, Family>;
   // A shared socket and the instances on it by VRID.
@@ -77,6 +81,7 @@ class Engine : public Subsystem {
   std::map<SocketKey, Socket> sockets_;  // map nodes are stable: handlers keep a Socket*
   ParsedAdvert scratch_;                 // the receive path parses into it (no allocation per packet)
   std::map<std::string, bool> links_up_;
+  std::map<std::string, bool> service_quorum_;  // unknown services count as having quorum
   std::map<std::string, std::string> sync_group_of_;  // instance -> group
   std::map<std::string, std::vector<std::string>> sync_groups_;
   std::vector<StateChangeHandler> observers_;

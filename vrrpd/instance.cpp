@@ -385,7 +385,7 @@ nlohmann::json Instance::status() const {
   nlohmann::json tracked = nlohmann::json::array();
   for (const auto& t : tracked_)
     tracked.push_back({{"name", t.name},
-                       {"kind", t.kind == TrackedItem::Kind::script ? "script" : "interface"},
+                       {"kind", trackedKindName(t.kind)},
                        {"weight", t.weight},
                        {"state", t.healthy ? "up" : "down"}});
   nlohmann::json vips = nlohmann::json::array();

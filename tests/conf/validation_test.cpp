@@ -92,6 +92,10 @@ const Row kRows[] = {
      "vrrp.instance[1].vrid", 9, 8, "duplicate vrid on this interface and address family"},
     {"DanglingTrackScript", instance("vrid = 1\ntrack_scripts = [\"nope\"]\n"), "vrrp.instance[0].track_scripts[0]", 6,
      18, "no [[vrrp.script]] is named 'nope'"},
+    {"DanglingTrackService", instance("vrid = 1\ntrack_services = [\"nope\"]\n"),
+     "vrrp.instance[0].track_services[0]", 6, 19, "no [[ipvs.service]] is named 'nope'"},
+    {"TrackServicesWeightPositive", instance("vrid = 1\ntrack_services_weight = 10\n"),
+     "vrrp.instance[0].track_services_weight", 6, 25, "-254..0"},
     // VRRP scripts and sync groups.
     {"ScriptWeight", script("weight = 300\n"), "vrrp.script[0].weight", 4, 10, "-254..254"},
     {"ScriptRise", script("rise = 0\n"), "vrrp.script[0].rise", 4, 8, "must be in 1.."},

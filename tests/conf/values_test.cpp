@@ -170,5 +170,14 @@ TEST(ConfValues, VrrpV2AndIpv6Instances) {
   EXPECT_EQ(i[1].family(), Family::v6);  // same vrid and interface, other family: allowed
 }
 
+TEST(ConfValues, InstanceTracksAServiceQuorum) {
+  Config c = load(
+      "[[vrrp.instance]]\nname = \"A\"\ninterface = \"eth0\"\nvrid = 1\nvirtual_addresses = [\"198.51.100.1/24\"]\n"
+      "track_services = [\"web\"]\ntrack_services_weight = -50\n"
+      "[[ipvs.service]]\nname = \"web\"\naddress = \"198.51.100.1:80\"\n");
+  EXPECT_EQ(c.vrrp_instances[0].track_services, std::vector<std::string>{"web"});
+  EXPECT_EQ(c.vrrp_instances[0].track_services_weight, -50);
+}
+
 }  // namespace
 }  // namespace vipd::conf

@@ -1,7 +1,8 @@
 // The vipd daemon's VRRP in the netns lab: a reload that changes nothing
 // leaves a master alone (watched with `ip monitor address`), a changed
 // priority applied in place, a track script watching a process, a tracked
-// link going down and up, and unicast peers. Root only.
+// link going down and up, a tracked service losing quorum, and unicast
+// peers. Root only.
 #include <gtest/gtest.h>
 
 #include "tests/vrrpd/peers.hpp"
@@ -102,6 +103,38 @@ TEST_F(DaemonVrrp, TrackedLinkDownIsFaultAndTheVipMoves) {
 
   run("ip -n " + lab.node(1) + " link set uplink up");
   ASSERT_GE(waitFor([&] { return node1.isMaster() && node2.isBackupOf("198.51.100.1"); }, 2s), 0ms) << node1.log();
+}
+
+// An instance tracking an IPVS service's quorum: its only real server (a
+// busybox httpd in node 1's namespace, TCP-checked) stops, the service loses
+// quorum and the instance goes to FAULT; the server returns, the VIP too.
+// The host has no IPVS: the checks and VRRP run without it.
+TEST_F(DaemonVrrp, TrackedServiceLosingQuorumIsFaultAndTheVipMoves) {
+  Lab lab(2);
+  auto start_server = [&] {
+    return lab.spawn(1, {"/bin/busybox", "httpd", "-f", "-p", "198.51.100.1:8080", "-h", "/tmp"}, "/dev/null");
+  };
+  pid_t server = start_server();
+  const std::string service =
+      "track_services = [\"web\"]\n"
+      "[[ipvs.service]]\nname = \"web\"\naddress = \"198.51.100.200:80\"\nscheduler = \"rr\"\n"
+      "[ipvs.service.check]\ntype = \"tcp\"\ninterval = \"200ms\"\ntimeout = \"150ms\"\nrise = 1\nfall = 1\n"
+      "[[ipvs.service.real_server]]\naddress = \"198.51.100.1:8080\"\n";
+  VipdNode node1(lab, 1), node2(lab, 2);
+  node1.start(kFast, 120, service);
+  node2.start(kFast, 100);
+  ASSERT_GE(waitFor([&] { return node1.isMaster() && node2.isBackupOf("198.51.100.1"); }, 3s), 0ms) << node1.log();
+
+  lab.stop(server, SIGTERM);
+  ASSERT_GE(waitFor([&] { return node1.state() == "FAULT" && node2.isMaster(); }, 2s), 0ms) << node1.log();
+  EXPECT_FALSE(lab.hasAddress(1, kVip));
+  auto tracked = node1.instance()["tracked"][0];
+  EXPECT_EQ(tracked["kind"], "service") << tracked.dump();
+  EXPECT_EQ(tracked["state"], "down") << tracked.dump();
+
+  server = start_server();
+  ASSERT_GE(waitFor([&] { return node1.isMaster() && node2.isBackupOf("198.51.100.1"); }, 3s), 0ms) << node1.log();
+  lab.stop(server, SIGTERM);
 }
 
 // Unicast peers: adverts go to the listed peer only (never to 224.0.0.18), and

@@ -220,6 +220,31 @@ TEST_F(EngineTest, TrackedLinkDownIsFaultAndUpIsBackup) {
   EXPECT_EQ(state(), State::backup);
 }
 
+TEST_F(EngineTest, TrackedServiceWithoutQuorumIsFaultOrLowersPriority) {
+  auto fault_on_loss = instanceConfig();
+  fault_on_loss.track_services = {"web"};
+  auto lowered = instanceConfig("VI_2", 52);
+  lowered.virtual_addresses = {*IpPrefix::parse("198.51.100.101/24")};
+  lowered.track_services = {"web"};
+  lowered.track_services_weight = -30;
+  engine.setServiceQuorum("web", true);  // the checks report before VRRP is applied
+  applyInstances({fault_on_loss, lowered});
+  fake.timers.advance(4s);
+  ASSERT_EQ(state(), State::master);
+  ASSERT_EQ(state("VI_2"), State::master);
+
+  engine.setServiceQuorum("web", false);
+  EXPECT_EQ(state(), State::fault);
+  EXPECT_FALSE(fake.addresses.has("eth0", "198.51.100.100/24"));
+  EXPECT_EQ(engine.find("VI_2")->effectivePriority(), 70);
+  EXPECT_EQ(engine.status()["instances"][0]["tracked"][0],
+            (nlohmann::json{{"name", "web"}, {"kind", "service"}, {"weight", 0}, {"state", "down"}}));
+
+  engine.setServiceQuorum("web", true);
+  EXPECT_EQ(state(), State::backup);
+  EXPECT_EQ(engine.find("VI_2")->effectivePriority(), 100);
+}
+
 conf::VrrpInstance member(const char* name, int vrid, const char* vip, int priority) {
   auto c = instanceConfig(name, vrid);
   c.virtual_addresses = {*IpPrefix::parse(vip)};

@@ -15,6 +15,15 @@ bool RiseFall::record(bool success) {
   return true;
 }
 
+const char* trackedKindName(TrackedItem::Kind kind) {
+  switch (kind) {
+    case TrackedItem::Kind::script: return "script";
+    case TrackedItem::Kind::interface: return "interface";
+    case TrackedItem::Kind::service: return "service";
+  }
+  return "?";
+}
+
 TrackingOutcome evaluateTracking(int base_priority, const std::vector<TrackedItem>& items) {
   TrackingOutcome out{base_priority, false};
   int delta = 0;

@@ -23,11 +23,13 @@ class RiseFall {
 };
 
 struct TrackedItem {
-  enum class Kind { script, interface } kind = Kind::script;
+  enum class Kind { script, interface, service } kind = Kind::script;
   std::string name;
-  int weight = 0;  // interfaces: always 0 (down means FAULT)
+  int weight = 0;  // interfaces: always 0 (down means FAULT); services: <= 0
   bool healthy = true;
 };
+
+const char* trackedKindName(TrackedItem::Kind kind);
 
 struct TrackingOutcome {
   int priority = 0;
