@@ -6,13 +6,13 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang-format
-  libmnl-dev libnl-genl-3-dev libboost-dev libtomlplusplus-dev
+  libmnl-dev libnftables-dev libnl-genl-3-dev libboost-dev libtomlplusplus-dev
   libvirt-dev libsystemd-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libgtest-dev libgmock-dev
   # netns tier: real VRRP peers and captures
   iproute2 procps psmisc tcpdump keepalived frr
   # vm tier: Debian's kernel under qemu, IPVS tools
-  qemu-system-x86 busybox-static kmod cpio xz-utils ipvsadm
+  qemu-system-x86 busybox-static kmod cpio xz-utils ipvsadm nftables
   # virt tier
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-utils
 )

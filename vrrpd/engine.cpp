@@ -3,12 +3,15 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "vrrpd/core/accept_mode.hpp"
 
 namespace vipd::vrrp {
 
-Engine::Engine(Ports ports) : ports_(ports) {}
+Engine::Engine(Ports ports) : ports_(ports), guard_timer_(ports.timers->create()) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (ports_.filter && guarded_ && !guarded_->empty()) (void)ports_.filter->guard({});
+}
 
 Instance* Engine::find(const std::string& name) {
   auto it = instances_.find(name);
@@ -106,7 +109,42 @@ void Engine::apply(const conf::Config& config) {
       else
         links_up_[link] = false;
   refreshTrackingAll();
+  if (!guarded_) applyGuard();  // nothing guarded yet: clears a crashed run's table
   for (Instance* i : created) i->start();
+  refreshGuard();  // a reload may have changed accept or the VIPs of a master
+}
+
+std::vector<IpAddress> Engine::wantedGuard() const {
+  std::vector<AcceptModeView> views;
+  for (const auto& [name, instance] : instances_) {
+    const auto& c = instance->config();
+    AcceptModeView v{instance->state() == State::master || instance->handingOver(), c.accept, c.priority, {}};
+    for (const auto& vip : c.virtual_addresses) v.virtual_addresses.push_back(vip.address);
+    views.push_back(std::move(v));
+  }
+  return addressesToGuard(views);
+}
+
+void Engine::refreshGuard() {
+  if (!ports_.filter || wantedGuard() == guarded_) return;
+  guard_timer_->start(Millis(0), [this] { applyGuard(); });
+}
+
+void Engine::applyGuard() {
+  if (!ports_.filter) return;
+  guard_timer_->cancel();
+  auto wanted = wantedGuard();
+  if (auto st = ports_.filter->guard(wanted); !st) {
+    if (guard_errors_++ == 0) log::error("vrrp: Accept_Mode guard: " + st.error().message());
+    guarded_.reset();  // unknown: the next change applies everything again
+    return;
+  }
+  if (guarded_ && *guarded_ != wanted) {
+    std::string list;
+    for (const auto& a : wanted) list += " " + a.str();
+    log::info("vrrp: Accept_Mode guard now drops packets to" + (list.empty() ? std::string(" nothing") : list));
+  }
+  guarded_ = std::move(wanted);
 }
 
 void Engine::applyScripts(const conf::Config& config) {
@@ -200,6 +238,7 @@ bool Engine::syncHold(const Instance& instance) {
 }
 
 void Engine::onInstanceStateChange(Instance& instance, State /*old_state*/, State new_state) {
+  refreshGuard();
   for (const auto& observer : observers_) observer(instance.name(), new_state);
   if (propagating_ || stopped_) return;
   propagating_ = true;  // members follow; their own changes do not propagate again
@@ -218,8 +257,10 @@ void Engine::stop(std::function<void()> done) {
   scripts_.clear();
   // Counts instances still handing over, plus one for this loop.
   auto pending = std::make_shared<std::size_t>(instances_.size() + 1);
-  auto release = [pending, done] {
-    if (--*pending == 0 && done) done();
+  auto release = [this, pending, done] {
+    if (--*pending != 0) return;
+    applyGuard();  // every VIP is released: the guard goes before vipd does
+    if (done) done();
   };
   for (auto& [name, instance] : instances_) instance->handOver(release);
   release();
@@ -240,7 +281,14 @@ nlohmann::json Engine::status() const {
   std::string summary = std::to_string(instances_.size()) + " instance" + (instances_.size() == 1 ? "" : "s");
   for (const auto& [state, n] : by_state) summary += ", " + std::to_string(n) + " " + state;
   if (!failed_.empty()) summary += ", " + std::to_string(failed_.size()) + " failed";
-  return {{"summary", summary}, {"instances", list}, {"failed", failed}, {"unattributed_drops", drops}};
+  nlohmann::json guard = nlohmann::json::array();
+  if (guarded_)
+    for (const auto& a : *guarded_) guard.push_back(a.str());
+  return {{"summary", summary},
+          {"instances", list},
+          {"failed", failed},
+          {"unattributed_drops", drops},
+          {"accept_mode_guard", {{"dropped_addresses", guard}, {"errors", guard_errors_}}}};
 }
 
 }  // namespace vipd::vrrp

@@ -14,10 +14,16 @@
 // stop() hands over gracefully: masters send priority 0 and keep their VIPs
 // until the new master is heard (Instance::handOver); done runs when every
 // instance has released its VIPs.
+//
+// Accept_Mode: the VIPs of masters that are neither owner nor in Accept_Mode
+// are guarded in the packet filter (core/accept_mode.hpp). The guard follows
+// state changes, coalesced per loop iteration; the first apply() clears what
+// a crashed run left, and stop() removes it before `done`.
 #include <array>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +79,9 @@ class Engine : public Subsystem {
   void applySyncGroups(const conf::Config& config);
   std::vector<Instance*> syncPeers(const Instance& instance);
   bool syncHold(const Instance& instance);
+  std::vector<IpAddress> wantedGuard() const;
+  void refreshGuard();
+  void applyGuard();
 
   Ports ports_;
   std::string script_user_;
@@ -87,6 +96,9 @@ class Engine : public Subsystem {
   std::vector<StateChangeHandler> observers_;
   std::map<std::string, std::string> failed_;  // instance -> why it could not start
   std::array<uint64_t, kDropReasonCount> unattributed_drops_{};
+  std::unique_ptr<Timer> guard_timer_;              // coalesces guard changes of one loop iteration
+  std::optional<std::vector<IpAddress>> guarded_;  // in the filter now; unknown before the first apply
+  uint64_t guard_errors_ = 0;
   bool watching_links_ = false;
   bool propagating_ = false;
   bool stopped_ = false;

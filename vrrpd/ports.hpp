@@ -105,6 +105,15 @@ class ScriptPort {
                    std::function<void(const ScriptOutcome&)> done) = 0;
 };
 
+// Accept_Mode's guard (vrrpd/core/accept_mode.hpp) in the kernel's packet filter.
+class FilterPort {
+ public:
+  virtual ~FilterPort() = default;
+  // From now on, packets addressed to `guarded` are dropped (IPv6 neighbour
+  // discovery excepted); empty removes the guard. Replaces what was there.
+  virtual Status guard(const std::vector<IpAddress>& guarded) = 0;
+};
+
 // Everything the engine needs, injected by the daemon (real) or tests (fakes).
 struct Ports {
   PacketPortFactory* packets = nullptr;
@@ -113,6 +122,7 @@ struct Ports {
   FramePort* frames = nullptr;
   TimerFactory* timers = nullptr;
   ScriptPort* scripts = nullptr;
+  FilterPort* filter = nullptr;  // none: Accept_Mode is not enforced
 };
 
 }  // namespace vipd::vrrp

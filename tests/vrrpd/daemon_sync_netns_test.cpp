@@ -178,14 +178,15 @@ class Client {
 // At 1 s adverts the backup takes over Skew_Time (0.6 s) after the priority-0
 // advert; with the VIP removed at once, SYNs sent in between are lost and a
 // 200 ms connect timeout fails. The stopping master keeps it until it hears
-// the new master, so no connect fails.
+// the new master, so no connect fails. The listeners are local services on
+// the VIP (no IPVS), so both nodes run in Accept_Mode.
 TEST_F(DaemonSync, SigtermHandsOverWithoutAFailedConnect) {
   Lab lab(3);
   Listener listener1(lab.node(1)), listener2(lab.node(2));
   VipdNode node1(lab, 1), node2(lab, 2);
-  node1.start(kSlow, 120);
+  node1.start(kSlow, 120, "accept = true\n");
   ASSERT_GE(waitFor([&] { return node1.isMaster(); }, 5s), 0ms) << node1.log();
-  node2.start(kSlow, 100);
+  node2.start(kSlow, 100, "accept = true\n");
   ASSERT_GE(waitFor([&] { return node2.isBackupOf("198.51.100.1"); }, 3s), 0ms) << node2.log();
 
   run("ip -n " + lab.node(3) + " route add 203.0.113.0/24 dev eth0");  // the VIP's subnet is on-link

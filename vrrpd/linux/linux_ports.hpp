@@ -2,6 +2,7 @@
 // The real ports for the daemon: `LinuxPorts ports(io); vrrp::Engine engine(ports.ports());`
 #include "common/asio.hpp"
 #include "vrrpd/linux/asio_timers.hpp"
+#include "vrrpd/linux/nftables_filter_port.hpp"
 #include "vrrpd/linux/packet_socket_frame_port.hpp"
 #include "vrrpd/linux/process_script_port.hpp"
 #include "vrrpd/linux/raw_socket_packet_port.hpp"
@@ -12,7 +13,7 @@ namespace vipd::vrrp {
 
 struct LinuxPorts {
   explicit LinuxPorts(asio::io_context& io) : packets(io), links(io), timers(io), scripts(io) {}
-  Ports ports() { return Ports{&packets, &addresses, &links, &frames, &timers, &scripts}; }
+  Ports ports() { return Ports{&packets, &addresses, &links, &frames, &timers, &scripts, &filter}; }
 
   RawSocketPacketFactory packets;
   RtnetlinkAddressPort addresses;
@@ -20,6 +21,7 @@ struct LinuxPorts {
   PacketSocketFramePort frames;
   AsioTimers timers;
   ProcessScriptPort scripts;
+  NftablesFilterPort filter;
 };
 
 }  // namespace vipd::vrrp
