@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "conf/piecewise_parse.hpp"
 #include "conf/sections.hpp"
 
 namespace vipd::conf {
@@ -11,18 +12,10 @@ std::string Diagnostic::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + key_path + ": " + message;
 }
 
-LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options) {
+namespace {
+
+LoadResult read(const toml::table& root, const std::string& file_name, const LoadOptions& options) {
   Context ctx(file_name, options);
-  toml::table root;
-  try {
-    // No source path: toml++ would then share it with every node (a reference count per node).
-    root = toml::parse(text);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    ctx.error("(syntax)", Location{static_cast<int>(begin.line), static_cast<int>(begin.column)},
-              std::string(e.description()));
-    return LoadResult{std::nullopt, ctx.takeDiagnostics()};
-  }
   ctx.setDocument(root);
   Config config;
   config.path = file_name;
@@ -36,6 +29,29 @@ LoadResult loadString(std::string_view text, const std::string& file_name, const
   validate(config, ctx);
   if (ctx.failed()) return LoadResult{std::nullopt, ctx.takeDiagnostics()};
   return LoadResult{std::move(config), {}};
+}
+
+}  // namespace
+
+LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options) {
+  // Many services: parsed in pieces (piecewise_parse.hpp). Their positions are
+  // relative to a piece, so a file with any error is read again whole below.
+  if (auto pieces = parseInPieces(text)) {
+    auto loaded = read(*pieces, file_name, options);
+    if (loaded.config) return loaded;
+  }
+  toml::table root;
+  try {
+    // No source path: toml++ would then share it with every node (a reference count per node).
+    root = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    Context ctx(file_name, options);
+    const auto& begin = e.source().begin;
+    ctx.error("(syntax)", Location{static_cast<int>(begin.line), static_cast<int>(begin.column)},
+              std::string(e.description()));
+    return LoadResult{std::nullopt, ctx.takeDiagnostics()};
+  }
+  return read(root, file_name, options);
 }
 
 LoadResult loadFile(const std::string& path, const LoadOptions& options) {
