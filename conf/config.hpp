@@ -203,6 +203,7 @@ struct VirtGuest {
 
 struct Virt {
   std::string uri = "qemu:///system";
+  std::optional<Duration> shutdown_timeout;  // a guest stopped or removed: ACPI shutdown, destroy after this (30s)
   std::vector<VirtBridge> bridges;
   std::vector<VirtGuest> guests;
 
