@@ -1,7 +1,9 @@
 #pragma once
 // Loading and validating a config file. Every problem is collected; none
 // stops the others from being found.
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,10 @@ struct LoadOptions {
   // nor its directory is world-writable). Turn off only to validate a config
   // written for another machine; relative script paths are rejected anyway.
   bool check_files = true;
+  // Which of these fixed VNC ports are taken on this host by something that
+  // is not one of vipd's own running guests; each is an error at its guest's
+  // `vnc`. Unset: not checked (virt/vnc_ports.hpp has the real ones).
+  std::function<std::set<int>(const Virt& virt, const std::set<int>& ports)> vnc_ports_taken;
 };
 
 LoadResult loadFile(const std::string& path, const LoadOptions& options = {});

@@ -66,6 +66,12 @@ void readVirt(TableReader& root, Virt& virt) {
   if (!table) return;
   TableReader r(*table, "virt", root.context());
   if (auto uri = r.nonEmptyString("uri")) virt.uri = *uri;
+  if (auto timeout = r.duration("shutdown_timeout")) {
+    if (*timeout <= Duration::zero())
+      r.error("shutdown_timeout", "must be greater than 0");
+    else
+      virt.shutdown_timeout = *timeout;
+  }
   for (auto& [t, path] : r.tables("bridge")) {
     TableReader bridge(*t, path, root.context());
     virt.bridges.push_back(readBridge(bridge));

@@ -1,6 +1,7 @@
 // Checks across entries of the whole file: unique names and keys, references
 // that must name something declared elsewhere.
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "conf/sections.hpp"
@@ -132,6 +133,17 @@ void validateVirt(const Config& config, Context& ctx) {
   requireUnique(config.virt.guests, nameOf<VirtGuest>, ctx, "virt.guest", "name", "guest name");
   requireUnique(
       config.virt.guests, [](const VirtGuest& g) { return g.vnc_port; }, ctx, "virt.guest", "vnc", "VNC port");
+  const auto& taken = ctx.options().vnc_ports_taken;
+  std::set<int> fixed;
+  for (const auto& guest : config.virt.guests)
+    if (guest.vnc_port) fixed.insert(*guest.vnc_port);
+  if (!taken || fixed.empty()) return;
+  auto in_use = taken(config.virt, fixed);
+  for (std::size_t i = 0; i < config.virt.guests.size(); ++i) {
+    const auto& port = config.virt.guests[i].vnc_port;
+    if (port && in_use.contains(*port))
+      ctx.errorAt(indexed("virt.guest", i) + ".vnc", "port " + std::to_string(*port) + " is in use on this host");
+  }
 }
 
 }  // namespace

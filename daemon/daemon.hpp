@@ -13,6 +13,7 @@
 #include "common/result.hpp"
 #include "common/subsystem.hpp"
 #include "conf/config.hpp"
+#include "conf/load.hpp"
 #include "daemon/control_protocol.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/systemd_notifier.hpp"
@@ -22,6 +23,7 @@ namespace vipd::daemon {
 struct Options {
   std::string config_path;
   std::optional<std::string> socket_override;
+  conf::LoadOptions load;  // what reloads check besides the file itself
 };
 
 struct ReloadOutcome {

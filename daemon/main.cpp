@@ -9,6 +9,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/subsystems.hpp"
 #include "healthcheck/process_runner.hpp"
+#include "virt/host_vnc_ports.hpp"
 
 namespace {
 
@@ -16,8 +17,8 @@ const char* kUsage =
     "usage: vipd -f FILE [--check [--no-file-checks]] [--socket PATH] [--debug]\n"
     "  -f, --config FILE  the configuration file (required)\n"
     "      --check        validate FILE, print every error as FILE:LINE:COL: key.path: message, and exit\n"
-    "      --no-file-checks  with --check: skip the on-disk checks of scripts (for validating a config\n"
-    "                     away from the machine it is for)\n"
+    "      --no-file-checks  with --check: skip the on-disk checks of scripts and the host's VNC ports\n"
+    "                     (for validating a config away from the machine it is for)\n"
     "      --socket PATH  control socket path (overrides global.control_socket)\n"
     "      --debug        log debug messages\n"
     "  -V, --version      print the version\n";
@@ -72,7 +73,10 @@ int main(int argc, char** argv) {
   }
   if (args.debug) vipd::log::setMinimumLevel(vipd::log::Level::debug);
 
-  auto loaded = vipd::conf::loadFile(args.options.config_path, {.check_files = args.file_checks});
+  args.options.load.check_files = args.file_checks;
+  // Fixed VNC ports in use on this host (not by vipd's own running guests, which libvirt names) are errors.
+  if (args.file_checks) args.options.load.vnc_ports_taken = vipd::virt::vncPortsTakenAskingLibvirt;
+  auto loaded = vipd::conf::loadFile(args.options.config_path, args.options.load);
   for (auto& error : loaded.errors) std::cerr << error.str() << "\n";
   if (args.check) {
     if (loaded.config) std::cout << args.options.config_path << ": configuration is valid\n";
@@ -87,7 +91,8 @@ int main(int argc, char** argv) {
   if (auto adopted = vipd::process::adoptOrphans(); !adopted)
     vipd::log::warning("cannot become a child subreaper: " + adopted.error().message());
   vipd::asio::io_context io;
-  vipd::daemon::Daemon daemon(io, args.options, std::move(*loaded.config), vipd::daemon::makeSubsystems(io));
+  auto subsystems = vipd::daemon::makeSubsystems(io, &args.options.load);  // before args.options is copied
+  vipd::daemon::Daemon daemon(io, args.options, std::move(*loaded.config), std::move(subsystems));
   if (auto started = daemon.start(); !started) {
     vipd::log::error("not starting: " + started.error().message());
     return 1;

@@ -1,5 +1,6 @@
 #include "daemon/subsystems.hpp"
 
+#include "common/log.hpp"
 #include "conf/config.hpp"
 #include "daemon/real_server_gate.hpp"
 
@@ -7,7 +8,9 @@
 #include "healthcheck/process_runner.hpp"
 #include "ipvs/engine.hpp"
 #include "ipvs/netlink_kernel.hpp"
+#include "virt/host_vnc_ports.hpp"
 #include "virt/manager.hpp"
+#include "virt/vnc_ports.hpp"
 #include "vrrpd/engine.hpp"
 #include "vrrpd/linux/linux_ports.hpp"
 
@@ -43,12 +46,26 @@ class LinuxHealthMonitor : private ProcessRunnerHolder, public healthcheck::Moni
 // which servers are guests and which guests run.
 class VirtSubsystem : public Subsystem {
  public:
-  VirtSubsystem(asio::io_context& io, std::shared_ptr<RealServerGate> gate) : manager_(io), gate_(std::move(gate)) {
+  VirtSubsystem(asio::io_context& io, std::shared_ptr<RealServerGate> gate)
+      : manager_(io), gate_(std::move(gate)), restart_timer_(io) {
     manager_.onGuestRunningChanged(
         [gate = gate_](const std::string& guest, bool running) { gate->guestRunning(guest, running); });
+    // restart_after: the gate decides, the restart takes the `vipctl virt restart` path.
+    gate_->onRestart(
+        [this](const std::string& guest, std::function<void()> done) {
+          manager_.command("restart", guest, [guest, done](const nlohmann::json& answer) {
+            if (!answer.value("ok", false))
+              log::warning("virt: restart " + guest + ": " + answer.value("error", std::string()));
+            done();
+          });
+        },
+        [this](std::optional<RealServerGate::Time> at) { armRestartTimer(at); });
   }
 
+  ~VirtSubsystem() override { gate_->onRestart({}, {}); }
+
   std::string name() const override { return manager_.name(); }
+  const virt::Manager& manager() const { return manager_; }
 
   void apply(const conf::Config& config) override {
     gate_->configure(config.ipvs);
@@ -73,19 +90,31 @@ class VirtSubsystem : public Subsystem {
   }
 
   void stop(std::function<void()> done) override {
+    restart_timer_.cancel();
+    gate_->onRestart({}, {});
     if (!active_) return done();
     manager_.stop(std::move(done));
   }
 
  private:
+  void armRestartTimer(std::optional<RealServerGate::Time> at) {
+    restart_timer_.cancel();
+    if (!at) return;
+    restart_timer_.expires_at(*at);
+    restart_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) gate_->restartsDue();
+    });
+  }
+
   virt::Manager manager_;
   std::shared_ptr<RealServerGate> gate_;
+  asio::steady_timer restart_timer_;
   bool active_ = false;
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io) {
+std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io, conf::LoadOptions* reload) {
   auto ipvs = std::make_unique<ipvs::Engine>(io, std::make_unique<ipvs::NetlinkKernel>());
   auto* ipvs_engine = ipvs.get();
 
@@ -95,6 +124,12 @@ std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io) {
         ipvs_engine->setHealth(service, server, healthy);
       });
   auto virt = std::make_unique<VirtSubsystem>(io, gate);
+  if (reload && reload->vnc_ports_taken) {
+    reload->vnc_ports_taken = [manager = &virt->manager()](const conf::Virt&, const std::set<int>& ports) {
+      return virt::vncPortsTakenByOthers(ports, virt::tcpPortBound,
+                                         [manager] { return manager->runningGuestVncPorts(); });
+    };
+  }
 
   auto vrrp = std::make_unique<LinuxVrrpEngine>(io);
   auto* vrrp_engine = vrrp.get();

@@ -63,7 +63,7 @@ void GuestController::noteDeaths(const std::vector<DomainInfo>& domains, SteadyT
 
 Status GuestController::stopGracefully(const std::string& name) {
   auto sent = hypervisor_.shutdown(name);
-  auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
+  auto deadline = std::chrono::steady_clock::now() + desired_.shutdown_timeout.value_or(options_.shutdown_timeout);
   while (sent && std::chrono::steady_clock::now() < deadline) {
     auto active = hypervisor_.isActive(name);
     if (!active) return active.error();

@@ -18,7 +18,7 @@
 namespace vipd::virt {
 
 struct ControllerOptions {
-  std::chrono::milliseconds shutdown_timeout{30000};  // ACPI shutdown, then destroy
+  std::chrono::milliseconds shutdown_timeout{30000};  // ACPI shutdown, then destroy; [virt] shutdown_timeout wins
   std::chrono::milliseconds backoff_initial{1000};    // first restart of a guest that died
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds stable_after{60000};  // running this long resets the backoff

@@ -163,6 +163,13 @@ bool Manager::guestRunning(const std::string& guest) const {
   return found != running_.end() && found->second;
 }
 
+std::set<int> Manager::runningGuestVncPorts() const {
+  std::set<int> ports;
+  for (const auto& guest : guests_.guests)
+    if (guest.state == "running" && guest.vnc_port) ports.insert(*guest.vnc_port);
+  return ports;
+}
+
 void Manager::command(const std::string& action, const std::string& guest, std::function<void(nlohmann::json)> reply) {
   std::weak_ptr<int> alive = alive_;
   asio::post(pool_, [this, alive, action, guest, reply = std::move(reply), work = asio::make_work_guard(io_)] {

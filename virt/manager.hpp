@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,10 @@ class Manager final : public Subsystem {
   bool guestRunning(const std::string& guest) const;
   using RunningChanged = std::function<void(const std::string& guest, bool running)>;
   void onGuestRunningChanged(RunningChanged callback) { running_changed_ = std::move(callback); }
+
+  // The VNC ports vipd's running guests hold, as of the last pass (for the
+  // host check of fixed ports at reload: no libvirt call on the io_context).
+  std::set<int> runningGuestVncPorts() const;
 
   // Passes completed so far (tests wait on it).
   uint64_t passes() const { return passes_; }

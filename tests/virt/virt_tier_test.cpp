@@ -1,26 +1,26 @@
-// The virt tier (root, real libvirtd, TCG): vipd's Manager creates the
-// overlay through libvirt's storage API, boots Debian's kernel by direct
-// kernel boot on a bridge it created, restarts the guest after its qemu is
-// killed, applies a memory change and removes the guest (disk kept).
-#include <fcntl.h>
-#include <sched.h>
+// The virt tier (root, real libvirtd, TCG), driven through the real vipd
+// binary, a config file, SIGHUP and `vipctl virt --json`: vipd creates the
+// overlay through libvirt's storage API and boots Debian's kernel by direct
+// kernel boot on a bridge it created; restarts the guest after its qemu is
+// killed; rides out a libvirtd restart; applies a memory change on reload
+// (its own guest holding the fixed VNC port fails neither --check nor the
+// reload); restarts the guest whose real server's checks keep failing
+// (restart_after); removes the guest (disk kept).
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
 #include "tests/virt/libvirtd_fixture.hpp"
-#include "virt/libvirt_hypervisor.hpp"
-#include "virt/manager.hpp"
-#include "virt/rtnetlink_bridge_links.hpp"
 
-namespace vipd::virt {
+namespace vipd {
 namespace {
 
 using namespace std::chrono_literals;
@@ -40,18 +40,7 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// rtnetlink inside the daemons' namespace, opened from the worker thread.
-Result<std::unique_ptr<BridgeLinks>> linksIn(const std::string& netns) {
-  int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  int target = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (home < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) return Error::fromErrno(errno, "enter " + netns);
-  auto links = RtnetlinkBridgeLinks::open();
-  setns(home, CLONE_NEWNET);
-  ::close(target);
-  ::close(home);
-  if (!links) return links.error();
-  return std::unique_ptr<BridgeLinks>(std::move(*links));
-}
+std::string tomlString(const std::string& text) { return "\"" + text + "\""; }
 
 struct DomainCleanup {  // a failed test leaves no domain behind
   std::string name;
@@ -79,100 +68,142 @@ class VirtTier : public ::testing::Test {
 
   void TearDown() override {
     if (!daemons) return;
-    manager.reset();
+    stopVipd();
     cleanup.reset();
     if (!bridge.empty()) sh("ip -n " + daemons->netns() + " link del " + bridge);
     daemons.reset();
   }
 
-  conf::Config config(uint64_t memory) {
-    conf::Config c;
-    c.virt.uri = "qemu:///system";
-    c.virt.bridges = {{bridge, {}}};
-    conf::VirtGuest g;
-    g.name = guest;
-    g.base_image = dir.file("base.qcow2");
-    g.disk = dir.file("disk/" + guest + ".qcow2");
-    g.memory = memory;
-    g.vcpus = 1;
-    g.bridges = {bridge};
-    g.vnc_auto = true;
-    g.kernel = kernel;
-    g.initrd = dir.file("initrd.cpio.gz");
-    g.cmdline = "console=ttyS0 panic=-1 quiet";
-    g.console_log = dir.file("console.log");
-    c.virt.guests = {g};
-    return c;
+  struct Settings {
+    bool with_guest = true;
+    std::string memory = "256MiB";
+    bool failing_real_server = false;  // a real server of the guest whose check always fails, restart_after 3s
+  };
+
+  void writeConfig(const Settings& s) {
+    std::string text = "[global]\ncontrol_socket = " + tomlString(dir.file("vipd.sock")) + "\n\n" +
+                       "[virt]\nuri = \"qemu:///system\"\nshutdown_timeout = \"3s\"  # the appliance ignores ACPI\n\n" +
+                       "[[virt.bridge]]\nname = " + tomlString(bridge) + "\n\n";
+    if (s.with_guest)
+      text += "[[virt.guest]]\nname = " + tomlString(guest) + "\nbase_image = " + tomlString(dir.file("base.qcow2")) +
+              "\ndisk = " + tomlString(disk()) + "\nmemory = " + tomlString(s.memory) + "\nvcpus = 1\nbridges = [" +
+              tomlString(bridge) + "]\nvnc = " + std::to_string(vnc_port) + "\nkernel = " + tomlString(kernel) +
+              "\ninitrd = " + tomlString(dir.file("initrd.cpio.gz")) +
+              "\ncmdline = \"console=ttyS0 panic=-1 quiet\"\nconsole_log = " + tomlString(dir.file("console.log")) +
+              "\n\n";
+    if (s.failing_real_server)
+      text +=
+          "[[ipvs.service]]\nname = \"web\"\naddress = \"10.77.0.1:80\"\n\n[ipvs.service.check]\n"
+          "type = \"script\"\ncommand = [\"/bin/false\"]\ninterval = \"500ms\"\ntimeout = \"500ms\"\nfall = 1\n"
+          "rise = 1\n\n[[ipvs.service.real_server]]\naddress = \"10.77.0.4:80\"\nguest = " +
+          tomlString(guest) + "\nrestart_after = \"3s\"\n";
+    dir.write("vipd.toml", text);
   }
 
-  template <class Pred>
-  bool runUntil(Pred pred, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      io.run_one_for(50ms);
-    }
-    return true;
+  // vipd runs where libvirtd does: the bridges and the guest's VNC port live in that namespace.
+  std::vector<std::string> inNetns(std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), {"/usr/bin/nsenter", "--net=/run/netns/" + daemons->netns()});
+    return argv;
+  }
+
+  void startVipd() {
+    vipd = test::Child::spawn(inNetns({VIPD_BIN, "-f", dir.file("vipd.toml")}), dir.file("vipd.log"));
+  }
+
+  void stopVipd() {
+    if (vipd.pid() <= 0) return;
+    vipd.signal(SIGTERM);
+    vipd.waitExit(15s);  // Child's destructor SIGKILLs what is left
+    vipd = {};
+  }
+
+  void reload(const Settings& s) {
+    writeConfig(s);
+    unsigned before = generation();
+    ASSERT_EQ(::kill(vipd.pid(), SIGHUP), 0);
+    ASSERT_TRUE(test::eventually([&] { return generation() > before; }, 10s, 50ms)) << vipctl("status") << "\n"
+                                                                                    << readFile(dir.file("vipd.log"));
+  }
+
+  nlohmann::json vipctl(const std::string& command) {
+    auto text = test::capture(std::string(VIPCTL_BIN) + " --socket " + dir.file("vipd.sock") + " " + command +
+                              " --json 2>/dev/null");
+    return nlohmann::json::parse(text, nullptr, false);
+  }
+
+  unsigned generation() {
+    auto status = vipctl("status");
+    return status.is_object() ? status.value("generation", 0u) : 0u;
+  }
+
+  nlohmann::json virt() {
+    auto status = vipctl("virt");
+    return status.is_object() ? status : nlohmann::json::object();
   }
 
   nlohmann::json guestStatus() {
-    auto status = manager->status();
-    for (const auto& g : status["guests"])
+    for (const auto& g : virt().value("guests", nlohmann::json::array()))
       if (g["name"] == guest) return g;
-    return nullptr;
+    return nlohmann::json::object();
   }
 
-  std::string qemuPid() { return readFile("/run/libvirt/qemu/" + guest + ".pid"); }
+  template <class Pred>
+  bool waitFor(Pred pred, std::chrono::milliseconds timeout) {
+    return test::eventually(pred, timeout, 100ms);
+  }
+
+  std::string disk() const { return dir.file("disk/" + guest + ".qcow2"); }
+  std::string console() const { return readFile(dir.file("console.log")); }
+  std::string qemuPid() const { return readFile("/run/libvirt/qemu/" + guest + ".pid"); }
 
   test::TempDir dir;
   std::string kernel, base_sum;
   std::string guest = "vipd-vt-" + std::to_string(getpid());
   std::string bridge = "vtbr" + std::to_string(getpid() % 100000);
+  int vnc_port = 5931;  // fixed: free in the daemons' fresh namespace
   std::optional<test::LibvirtDaemons> daemons;
   std::optional<DomainCleanup> cleanup;
-  asio::io_context io;
-  std::unique_ptr<Manager> manager;
+  test::Child vipd;
 };
 
-TEST_F(VirtTier, GuestLifecycleOnARealLibvirtd) {
+TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   cleanup.emplace(DomainCleanup{guest});
   std::filesystem::create_directories(dir.file("disk"));
   std::string netns = daemons->netns();
-  ManagerOptions options{500ms, {3000ms, 1000ms, 8000ms, 60000ms}};
-  manager = std::make_unique<Manager>(
-      io, options, [](const std::string& uri) { return std::make_unique<LibvirtHypervisor>(uri); },
-      [netns] { return linksIn(netns); });
 
   // Boot: overlay created, guest sees its disk and NIC on the serial console.
-  manager->apply(config(256ull << 20));
-  auto console = [&] { return readFile(dir.file("console.log")); };
-  ASSERT_TRUE(runUntil([&] { return count(console(), "VIPD-GUEST-READY") >= 1; }, 120s))
+  writeConfig({});
+  startVipd();
+  ASSERT_TRUE(waitFor([&] { return count(console(), "VIPD-GUEST-READY") >= 1; }, 120s))
       << "console:\n"
-      << console() << "\nstatus: " << manager->status().dump(2);
+      << console() << "\nstatus: " << virt().dump(2) << "\nlog:\n"
+      << readFile(dir.file("vipd.log"));
+  ASSERT_TRUE(waitFor([&] { return guestStatus().value("state", "") == "running"; }, 10s)) << virt().dump(2);
   auto g = guestStatus();
-  ASSERT_EQ(g["state"], "running") << g.dump(2);
   std::string mac = g["macs"][0];
   EXPECT_EQ(mac.substr(0, 8), "02:76:70");
   EXPECT_NE(console().find("VIPD-MAC: " + mac), std::string::npos) << console();
   EXPECT_NE(console().find("VIPD-DISK-SECTORS: 131072"), std::string::npos) << console();  // 64 MiB
   EXPECT_EQ(g["backing_file"], dir.file("base.qcow2"));
   EXPECT_EQ(g["autostart"], true);
-  EXPECT_TRUE(g["vnc_port"].is_number()) << g.dump();
+  EXPECT_EQ(g["vnc_port"], vnc_port) << g.dump();
 
-  auto info = nlohmann::json::parse(sh("qemu-img info -U --output=json " + dir.file("disk/" + guest + ".qcow2")));
+  auto info = nlohmann::json::parse(sh("qemu-img info -U --output=json " + disk()));
   EXPECT_EQ(info["format"], "qcow2");
   EXPECT_EQ(info["backing-filename"], dir.file("base.qcow2"));
   EXPECT_EQ(info["virtual-size"], 64ull << 20);
 
   // The bridge exists, is up, and holds the guest's tap.
-  ASSERT_TRUE(runUntil(
+  ASSERT_TRUE(waitFor(
       [&] {
-        auto b = manager->status()["bridges"][0];
-        return b["up"] == true && !g["taps"].empty() &&
-               std::find(b["ports"].begin(), b["ports"].end(), g["taps"][0]) != b["ports"].end();
+        g = guestStatus();
+        auto bridges = virt().value("bridges", nlohmann::json::array());
+        if (bridges.empty() || g.value("taps", nlohmann::json::array()).empty()) return false;
+        auto ports = bridges[0].value("ports", nlohmann::json::array());
+        return bridges[0]["up"] == true && std::find(ports.begin(), ports.end(), g["taps"][0]) != ports.end();
       },
       10s))
-      << manager->status().dump(2);
+      << virt().dump(2);
   std::string tap = g["taps"][0];
   EXPECT_NE(sh("ip -n " + netns + " link show " + tap).find("master " + bridge), std::string::npos);
 
@@ -180,54 +211,74 @@ TEST_F(VirtTier, GuestLifecycleOnARealLibvirtd) {
   std::string pid = qemuPid();
   ASSERT_FALSE(pid.empty());
   ASSERT_EQ(::kill(std::stoi(pid), SIGKILL), 0);
-  ASSERT_TRUE(runUntil([&] { return guestStatus()["restarts"] == 1 && guestStatus()["state"] == "running"; }, 60s))
-      << manager->status().dump(2);
+  ASSERT_TRUE(waitFor([&] { return guestStatus()["restarts"] == 1 && guestStatus()["state"] == "running"; }, 60s))
+      << virt().dump(2);
   EXPECT_NE(qemuPid(), pid);
-  EXPECT_TRUE(runUntil([&] { return count(console(), "VIPD-GUEST-READY") >= 2; }, 120s)) << console();
+  EXPECT_TRUE(waitFor([&] { return count(console(), "VIPD-GUEST-READY") >= 2; }, 120s)) << console();
 
   // libvirtd goes away and comes back: vipd reports it, keeps going and
   // reconnects; the guest kept running and is not restarted.
   std::string restarted_pid = qemuPid();
   daemons->stopLibvirtd();
-  ASSERT_TRUE(runUntil([&] { return manager->status()["connected"] == false; }, 15s)) << manager->status().dump(2);
+  ASSERT_TRUE(waitFor([&] { return virt()["connected"] == false; }, 15s)) << virt().dump(2);
   daemons->startLibvirtd();
-  ASSERT_TRUE(runUntil(
+  ASSERT_TRUE(waitFor(
       [&] {
-        auto status = manager->status();
+        auto status = virt();
         return status["connected"] == true && status["error"] == "" && guestStatus()["state"] == "running";
       },
       30s))
-      << manager->status().dump(2);
+      << virt().dump(2);
   EXPECT_EQ(qemuPid(), restarted_pid);
   EXPECT_EQ(guestStatus()["restarts"], 1);
 
-  // Memory changed in the config: the definition follows.
-  manager->apply(config(192ull << 20));
-  ASSERT_TRUE(runUntil([&] { return guestStatus()["memory"] == 192ull << 20; }, 30s)) << manager->status().dump(2);
+  // vipd's own running guest holds its fixed VNC port: --check passes (libvirt names the holder).
+  int rc = 0;
+  std::string check_command;
+  for (const auto& arg : inNetns({VIPD_BIN, "-f", dir.file("vipd.toml"), "--check"})) check_command += arg + " ";
+  auto out = sh(check_command, &rc);
+  EXPECT_EQ(rc, 0) << out;
+
+  // Memory changed in the config and SIGHUP: the definition follows (the
+  // reload is not refused over the VNC port the guest holds).
+  reload({.memory = "192MiB"});
+  EXPECT_EQ(vipctl("status")["last_reload"]["ok"], true) << vipctl("status").dump(2);
+  ASSERT_TRUE(waitFor([&] { return guestStatus()["memory"] == 192ull << 20; }, 30s)) << virt().dump(2);
   EXPECT_NE(sh("virsh -c qemu:///system dumpxml --inactive " + guest).find("<memory unit='KiB'>196608</memory>"),
             std::string::npos);
 
-  // Removed from the config: shut down (destroyed after 3 s: the appliance
-  // ignores ACPI), undefined, disk kept, base never written.
-  auto removed = config(192ull << 20);
-  removed.virt.guests.clear();
-  manager->apply(removed);
-  ASSERT_TRUE(runUntil(
+  // A real server of the guest whose check always fails, restart_after 3s:
+  // vipd restarts the guest (counted), once per window.
+  std::string before_pid = qemuPid();
+  reload({.memory = "192MiB", .failing_real_server = true});
+  ASSERT_TRUE(waitFor([&] { return guestStatus()["restarts"] == 2; }, 20s)) << virt().dump(2) << "\n"
+                                                                            << readFile(dir.file("vipd.log"));
+  EXPECT_NE(qemuPid(), before_pid);
+  EXPECT_EQ(count(readFile(dir.file("vipd.log")), "restart_after 3s: restarting guest " + guest), 1u)
+      << readFile(dir.file("vipd.log"));
+  std::this_thread::sleep_for(1500ms);  // inside the window that started at the restart
+  EXPECT_EQ(guestStatus()["restarts"], 2);
+
+  // Removed from the config: shut down (destroyed after shutdown_timeout),
+  // undefined, disk kept, base never written.
+  reload({.with_guest = false});
+  ASSERT_TRUE(waitFor(
       [&] {
         int rc = 0;
         sh("virsh -c qemu:///system domstate " + guest, &rc);
         return rc != 0;
       },
-      60s));
-  EXPECT_TRUE(std::filesystem::exists(dir.file("disk/" + guest + ".qcow2")));
+      60s))
+      << virt().dump(2);
+  EXPECT_TRUE(std::filesystem::exists(disk()));
   EXPECT_EQ(sh("sha256sum " + dir.file("base.qcow2")), base_sum);
 
-  // The test removes the bridge it had vipd create.
-  int rc = 0;
-  auto out = sh("ip -n " + netns + " link del " + bridge, &rc);
+  // vipd stops (leaving the bridge); the test removes the bridge it had vipd create.
+  stopVipd();
+  out = sh("ip -n " + netns + " link del " + bridge, &rc);
   EXPECT_EQ(rc, 0) << out;
   bridge.clear();
 }
 
 }  // namespace
-}  // namespace vipd::virt
+}  // namespace vipd

@@ -1,0 +1,76 @@
+// `vipd --check` against the host's ports, in a namespace of the test's own
+// (root): a fixed VNC port something else listens on is an error at its
+// guest's `vnc`; free again, the config is valid. (Ports held by vipd's own
+// running guests are the virt tier's: virt_tier_test.)
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/process.hpp"
+
+namespace vipd {
+namespace {
+
+constexpr int kPort = 5907;
+
+// A TCP listener on 127.0.0.1:port inside the namespace (the socket stays there).
+int listenIn(const std::string& netns, int port) {
+  int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  int target = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_EQ(setns(target, CLONE_NEWNET), 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  EXPECT_EQ(setns(home, CLONE_NEWNET), 0);
+  ::close(target);
+  ::close(home);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::listen(fd, 1), 0);
+  return fd;
+}
+
+class VncPortsNetns : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces";
+    ns.emplace("vipd-vnc");
+    // The test driver: in-process, and none of its domains are vipd's.
+    dir.write("vipd.toml", "[virt]\nuri = \"test:///default\"\n[[virt.guest]]\nname = \"node4\"\nvnc = " +
+                               std::to_string(kPort) + "\n");
+  }
+
+  std::string check(const std::string& extra, int* status) {
+    std::string command;
+    for (const auto& arg : ns->exec({VIPD_BIN, "-f", dir.file("vipd.toml"), "--check"})) command += arg + " ";
+    return test::capture(command + extra + " 2>&1", status);
+  }
+
+  test::TempDir dir;
+  std::optional<test::NetNamespace> ns;
+};
+
+TEST_F(VncPortsNetns, APortInUseOnTheHostIsACheckErrorUntilItIsFree) {
+  int listener = listenIn(ns->name(), kPort);
+  int status = 0;
+  auto out = check("", &status);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_NE(out.find(dir.file("vipd.toml") + ":5:7: virt.guest[0].vnc: port " + std::to_string(kPort) +
+                     " is in use on this host"),
+            std::string::npos)
+      << out;
+  out = check("--no-file-checks", &status);  // a config for another machine: its ports are not ours to check
+  EXPECT_EQ(status, 0) << out;
+  ::close(listener);
+  out = check("", &status);
+  EXPECT_EQ(status, 0) << out;
+}
+
+}  // namespace
+}  // namespace vipd
