@@ -6,8 +6,8 @@ namespace vipd::conf {
 
 namespace {
 
-constexpr std::string_view kHttpOnlyKeys[] = {
-    "path", "expect_status", "host", "expect_body", "expect_body_regex", "digest", "tls", "tls_verify", "sni"};
+constexpr std::string_view kHttpOnlyKeys[] = {"path", "expect_status", "host", "expect_body", "expect_body_regex",
+                                              "digest", "tls", "tls_verify", "sni", "ca_file"};
 
 bool isHex(std::string_view text) {
   for (char c : text) {
@@ -75,6 +75,7 @@ void readHttpOptions(TableReader& r, HealthCheck& check) {
   assign(check.tls, r.boolean("tls"));
   assign(check.tls_verify, r.boolean("tls_verify"));
   assign(check.sni, r.string("sni"));
+  assign(check.ca_file, r.string("ca_file"));
 }
 
 HealthCheck readCheck(TableReader& r) {

@@ -1,11 +1,17 @@
 #include "healthcheck/health_book.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace vipd::healthcheck {
 
 ReloadDelta HealthBook::reload(CheckPlan plan) {
+  // What was reported under the old plan, by key: carried over so that an
+  // unchanged real server or service is not announced again.
+  std::map<ServerKey, bool> reported_servers;
+  for (std::size_t i = 0; i < plan_.servers.size(); ++i) reported_servers[plan_.servers[i].key] = server_reported_[i];
+  std::map<std::string, bool> reported_quorum;
+  for (std::size_t i = 0; i < plan_.services.size(); ++i) reported_quorum[plan_.services[i].name] = quorum_reported_[i];
+
   ReloadDelta delta;
   std::map<std::string, CheckRecord> records;
   for (auto& [id, spec] : plan.checks) {
@@ -13,12 +19,13 @@ ReloadDelta HealthBook::reload(CheckPlan plan) {
     if (old != records_.end()) {
       CheckRecord record = std::move(old->second);
       record.spec = spec;  // same identity; the warmup may differ
+      record.servers.clear();
       records.emplace(id, std::move(record));
       delta.kept.push_back(id);
     } else {
       ThresholdState start;
       start.healthy = !spec.params.initial_down;  // initial_state = "down": out until the first rise
-      records.emplace(id, CheckRecord{spec, start, {}, {}, 0, 0, 0});
+      records.emplace(id, CheckRecord{spec, start, {}, {}, 0, 0, 0, {}});
       delta.added.push_back(id);
     }
   }
@@ -27,32 +34,58 @@ ReloadDelta HealthBook::reload(CheckPlan plan) {
   }
   records_ = std::move(records);
   plan_ = std::move(plan);
-
-  // Forget what was reported about servers and services that left the plan,
-  // so one that comes back later is announced again.
-  std::set<ServerKey> servers;
-  for (const auto& server : plan_.servers) servers.insert(server.key);
-  std::erase_if(reported_server_health_, [&](const auto& entry) { return !servers.contains(entry.first); });
-  std::set<std::string> services;
-  for (const auto& service : plan_.services) services.insert(service.name);
-  std::erase_if(reported_quorum_, [&](const auto& entry) { return !services.contains(entry.first); });
-
-  delta.events = diffDerivedState();
+  for (std::size_t i = 0; i < plan_.servers.size(); ++i) {
+    for (const auto& id : plan_.servers[i].check_ids) {
+      auto it = records_.find(id);
+      if (it != records_.end()) it->second.servers.push_back(i);
+    }
+  }
+  delta.events = diffAfterReload(reported_servers, reported_quorum);
   return delta;
 }
 
-Events HealthBook::record(const std::string& check_id, const ProbeResult& result, TimePoint at) {
+CheckRecord* HealthBook::find(const std::string& check_id) {
   auto it = records_.find(check_id);
-  if (it == records_.end()) return {};
-  CheckRecord& record = it->second;
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+Events HealthBook::record(const std::string& check_id, const ProbeResult& result, TimePoint at) {
+  CheckRecord* found = find(check_id);
+  return found ? record(*found, result, at) : Events{};
+}
+
+Events HealthBook::record(CheckRecord& record, const ProbeResult& result, TimePoint at) {
   record.last = result;
   record.last_probe_at = at;
   ++(result.success ? record.successes : record.failures);
   if (!recordProbe(record.threshold, result.success, {record.spec.params.rise, record.spec.params.fall})) return {};
   ++record.transitions;
-  Events events = diffDerivedState();
-  events.checks.insert(events.checks.begin(), CheckTransition{check_id, record.threshold.healthy});
+  Events events;
+  events.checks.push_back(CheckTransition{record.spec.id, record.threshold.healthy});
+  appendServerChanges(record, events);
   return events;
+}
+
+void HealthBook::appendServerChanges(const CheckRecord& record, Events& events) {
+  std::vector<std::size_t> touched_services;
+  for (std::size_t index : record.servers) {
+    const bool healthy = serverHealthy(plan_.servers[index]);
+    if (server_reported_[index] == healthy) continue;
+    server_reported_[index] = healthy;
+    events.servers.push_back({plan_.servers[index].key, healthy, false});
+    const std::size_t service = service_of_server_[index];
+    service_healthy_[service] += healthy ? 1 : -1;
+    touched_services.push_back(service);
+  }
+  std::sort(touched_services.begin(), touched_services.end());
+  touched_services.erase(std::unique(touched_services.begin(), touched_services.end()), touched_services.end());
+  for (std::size_t index : touched_services) {
+    const ServicePlan& service = plan_.services[index];
+    const bool quorum = service_healthy_[index] >= service.quorum;
+    if (quorum_reported_[index] == quorum) continue;
+    quorum_reported_[index] = quorum;
+    events.services.push_back({service.name, quorum, service_healthy_[index], false});
+  }
 }
 
 bool HealthBook::serverHealthy(const ServerPlan& server) const {
@@ -67,27 +100,37 @@ int HealthBook::healthyServers(const ServicePlan& service) const {
                                         [&](std::size_t i) { return serverHealthy(plan_.servers[i]); }));
 }
 
-Events HealthBook::diffDerivedState() {
+Events HealthBook::diffAfterReload(const std::map<ServerKey, bool>& reported_servers,
+                                   const std::map<std::string, bool>& reported_quorum) {
   Events events;
-  for (const auto& server : plan_.servers) {
+  server_reported_.assign(plan_.servers.size(), false);
+  service_of_server_.assign(plan_.servers.size(), 0);
+  for (std::size_t i = 0; i < plan_.servers.size(); ++i) {
+    const ServerPlan& server = plan_.servers[i];
     const bool healthy = serverHealthy(server);
-    auto [it, inserted] = reported_server_health_.try_emplace(server.key, healthy);
-    if (inserted) {
+    server_reported_[i] = healthy;
+    auto old = reported_servers.find(server.key);
+    if (old == reported_servers.end()) {
       events.servers.push_back({server.key, healthy, true});
-    } else if (it->second != healthy) {
-      it->second = healthy;
+    } else if (old->second != healthy) {
       events.servers.push_back({server.key, healthy, false});
     }
   }
-  for (const auto& service : plan_.services) {
-    const int healthy = healthyServers(service);
-    const bool quorum = healthy >= service.quorum;
-    auto [it, inserted] = reported_quorum_.try_emplace(service.name, quorum);
-    if (inserted) {
-      events.services.push_back({service.name, quorum, healthy, true});
-    } else if (it->second != quorum) {
-      it->second = quorum;
-      events.services.push_back({service.name, quorum, healthy, false});
+  service_healthy_.assign(plan_.services.size(), 0);
+  quorum_reported_.assign(plan_.services.size(), false);
+  for (std::size_t s = 0; s < plan_.services.size(); ++s) {
+    const ServicePlan& service = plan_.services[s];
+    for (std::size_t i : service.servers) {
+      service_of_server_[i] = s;
+      if (server_reported_[i]) ++service_healthy_[s];
+    }
+    const bool quorum = service_healthy_[s] >= service.quorum;
+    quorum_reported_[s] = quorum;
+    auto old = reported_quorum.find(service.name);
+    if (old == reported_quorum.end()) {
+      events.services.push_back({service.name, quorum, service_healthy_[s], true});
+    } else if (old->second != quorum) {
+      events.services.push_back({service.name, quorum, service_healthy_[s], false});
     }
   }
   return events;

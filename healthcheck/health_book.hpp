@@ -31,6 +31,7 @@ struct CheckRecord {
   uint64_t successes = 0;
   uint64_t failures = 0;
   uint64_t transitions = 0;
+  std::vector<std::size_t> servers;  // the plan's real servers (indexes) that use this check, ascending
 };
 
 struct CheckTransition {
@@ -73,6 +74,10 @@ class HealthBook {
 
   // One probe result of a check in the plan; unknown ids are ignored.
   Events record(const std::string& check_id, const ProbeResult& result, TimePoint at);
+  // The same without the lookup, for a record of this book (stable until the next reload).
+  // Costs O(servers using the check) on a transition, O(1) otherwise.
+  Events record(CheckRecord& record, const ProbeResult& result, TimePoint at);
+  CheckRecord* find(const std::string& check_id);
 
   const CheckPlan& plan() const { return plan_; }
   const std::map<std::string, CheckRecord>& checks() const { return records_; }
@@ -81,12 +86,19 @@ class HealthBook {
   bool hasQuorum(const ServicePlan& service) const { return healthyServers(service) >= service.quorum; }
 
  private:
-  Events diffDerivedState();
+  // After a reload: every real server's and service's state against what was
+  // reported under the previous plan (by key), and the indexes rebuilt.
+  Events diffAfterReload(const std::map<ServerKey, bool>& reported_servers,
+                         const std::map<std::string, bool>& reported_quorum);
+  void appendServerChanges(const CheckRecord& record, Events& events);
 
   CheckPlan plan_;
   std::map<std::string, CheckRecord> records_;
-  std::map<ServerKey, bool> reported_server_health_;
-  std::map<std::string, bool> reported_quorum_;
+  // Parallel to plan_.servers / plan_.services: what was last reported.
+  std::vector<bool> server_reported_;
+  std::vector<std::size_t> service_of_server_;
+  std::vector<int> service_healthy_;  // healthy real servers per service, as reported
+  std::vector<bool> quorum_reported_;
 };
 
 }  // namespace vipd::healthcheck

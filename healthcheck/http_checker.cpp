@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "healthcheck/check_socket.hpp"
 #include "healthcheck/http_exchange.hpp"
 
 namespace vipd::healthcheck {
@@ -22,11 +23,15 @@ class HttpAttempt : public ProbeAttempt {
     if (tls != nullptr) tls_ = std::make_unique<TlsStream>(io, *tls);
   }
 
+  void failSoon(const std::string& error) {
+    asio::post(plain_.get_executor(), [self = shared_from_this(), error] { self->fail(error); });
+  }
+
   void start(const std::string& request) {
     request_ = request;
     startDeadline();
     auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    socket().async_connect(toAsio(spec_.target), [self](const error_code& ec) {
+    asyncConnectCheck(socket(), toAsio(spec_.target), [self](const error_code& ec) {
       if (ec) return self->fail("connect: " + ec.message());
       if (self->tls_) return self->handshake();
       self->send();
@@ -137,7 +142,16 @@ HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
       judge_(std::make_shared<const ResponseJudge>(spec_.params)) {
   if (spec_.params.tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    if (spec_.params.tls_verify) tls_->set_default_verify_paths();
+    if (spec_.params.tls_verify) {
+      boost::system::error_code ec;
+      if (spec_.params.ca_file.empty()) {
+        tls_->set_default_verify_paths(ec);
+      } else {
+        tls_->load_verify_file(spec_.params.ca_file, ec);
+      }
+      // Probes fail with this until the check changes (a reload reads the file again).
+      if (ec) trust_error_ = "tls: cannot load ca_file " + spec_.params.ca_file + ": " + ec.message();
+    }
   }
 }
 
@@ -145,6 +159,7 @@ void HttpChecker::probe(std::function<void(ProbeResult)> done) {
   cancel();
   auto attempt = std::make_shared<HttpAttempt>(io_, spec_, judge_, tls_.get(), std::move(done));
   attempt_ = attempt;
+  if (!trust_error_.empty()) return attempt->failSoon(trust_error_);
   attempt->start(request_);
 }
 

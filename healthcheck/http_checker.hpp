@@ -1,7 +1,8 @@
 #pragma once
 // http / https: GET the check's path and judge the response (status list,
 // expect_body, digest). https verifies the certificate only with tls_verify,
-// and sends SNI (`sni`, else `host`) when it is a name.
+// against the PEM bundle `ca_file` when set, else the system store; it sends
+// SNI (`sni`, else `host`) when it is a name.
 #include <memory>
 
 #include <boost/asio/ssl.hpp>
@@ -29,6 +30,7 @@ class HttpChecker : public Checker {
   std::string request_;
   std::shared_ptr<const ResponseJudge> judge_;  // regex and digest prepared once per check
   std::unique_ptr<asio::ssl::context> tls_;
+  std::string trust_error_;  // the ca_file could not be loaded
   // Weak: the attempt lives while its operations are pending, not for a whole
   // interval after it finished (an http attempt holds an 8 KiB buffer).
   std::weak_ptr<ProbeAttempt> attempt_;

@@ -31,6 +31,7 @@ void Monitor::apply(const conf::Config& config) {
     running_.at(id).checker->cancel();
     running_.erase(id);
   }
+  for (const auto& id : delta.kept) running_.at(id).record = book_.find(id);
   const auto now = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   for (const auto& id : delta.added) {
@@ -44,10 +45,10 @@ void Monitor::apply(const conf::Config& config) {
       running.checker = checkers_(spec, script_user_);
       if (running.in_flight) {
         running.in_flight = false;
-        schedule(id, now);
+        schedule(running, now);
       }
     } else if (resuming) {
-      schedule(id, now);
+      schedule(running, now);
     }
   }
   log::info("checks: " + std::to_string(book_.checks().size()) + " checks (" + std::to_string(delta.added.size()) +
@@ -58,39 +59,34 @@ void Monitor::apply(const conf::Config& config) {
 
 void Monitor::startCheck(const std::string& id, TimePoint first_probe) {
   Running& running = running_[id];
-  running.checker = checkers_(book_.checks().at(id).spec, script_user_);
+  running.record = book_.find(id);
+  running.checker = checkers_(running.record->spec, script_user_);
   running.timer = std::make_unique<asio::steady_timer>(io_);
-  schedule(id, first_probe);
+  schedule(running, first_probe);
 }
 
-void Monitor::schedule(const std::string& id, TimePoint at) {
-  Running& running = running_.at(id);
+void Monitor::schedule(Running& running, TimePoint at) {
   running.due = at;
   running.timer->expires_at(at);
-  running.timer->async_wait([this, id](const boost::system::error_code& ec) {
-    if (!ec && !stopped_) probe(id);
+  running.timer->async_wait([this, &running](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) probe(running);
   });
 }
 
-void Monitor::probe(const std::string& id) {
-  auto it = running_.find(id);
-  if (it == running_.end()) return;
-  it->second.started = std::chrono::steady_clock::now();
-  lateness_.record(it->second.started,
-                   std::chrono::duration_cast<LatenessHistogram::Micros>(it->second.started - it->second.due));
-  it->second.in_flight = true;
-  it->second.checker->probe([this, id](ProbeResult result) { onResult(id, result); });
+void Monitor::probe(Running& running) {
+  running.started = std::chrono::steady_clock::now();
+  lateness_.record(running.started,
+                   std::chrono::duration_cast<LatenessHistogram::Micros>(running.started - running.due));
+  running.in_flight = true;
+  running.checker->probe([this, &running](ProbeResult result) { onResult(running, result); });
 }
 
-void Monitor::onResult(const std::string& id, const ProbeResult& result) {
-  auto it = running_.find(id);
-  if (it == running_.end()) return;
-  Running& running = it->second;
+void Monitor::onResult(Running& running, const ProbeResult& result) {
   running.in_flight = false;
   const auto now = std::chrono::steady_clock::now();
-  const Events events = book_.record(id, result, now);
-  if (!stopped_) schedule(id, nextProbeAt(running.started, now, book_.checks().at(id).spec.params.interval));
-  publish(events);
+  const Events events = book_.record(*running.record, result, now);
+  if (!stopped_) schedule(running, nextProbeAt(running.started, now, running.record->spec.params.interval));
+  if (!events.checks.empty()) publish(events);
 }
 
 void Monitor::publish(const Events& events) {

@@ -41,7 +41,12 @@ class Monitor : public Subsystem {
   const HealthBook& book() const { return book_; }
 
  private:
+  // One running check. Its callbacks hold a pointer to it, no id string: a
+  // Running lives in a map node (stable address), and is erased only after
+  // its checker was cancelled (no result callback) and with its timer (the
+  // pending wait completes with operation_aborted and touches nothing).
   struct Running {
+    CheckRecord* record = nullptr;  // in book_; refreshed after every reload
     std::unique_ptr<Checker> checker;
     std::unique_ptr<asio::steady_timer> timer;
     TimePoint due{};  // when the timer was set to fire
@@ -50,9 +55,9 @@ class Monitor : public Subsystem {
   };
 
   void startCheck(const std::string& id, TimePoint first_probe);
-  void schedule(const std::string& id, TimePoint at);
-  void probe(const std::string& id);
-  void onResult(const std::string& id, const ProbeResult& result);
+  void schedule(Running& running, TimePoint at);
+  void probe(Running& running);
+  void onResult(Running& running, const ProbeResult& result);
   void publish(const Events& events);
 
   asio::io_context& io_;

@@ -1,5 +1,7 @@
 #include "healthcheck/tcp_checker.hpp"
 
+#include "healthcheck/connect_waiter.hpp"
+
 namespace vipd::healthcheck {
 
 namespace {
@@ -7,15 +9,28 @@ namespace {
 class TcpAttempt : public ProbeAttempt {
  public:
   TcpAttempt(asio::io_context& io, Duration timeout, std::function<void(ProbeResult)> done)
-      : ProbeAttempt(io, timeout, std::move(done)), socket(io) {}
+      : ProbeAttempt(io, timeout, std::move(done)), waiter_(asio::use_service<ConnectWaiter>(io)) {}
 
-  asio::ip::tcp::socket socket;
+  void start(const asio::ip::tcp::endpoint& target) {
+    startDeadline();
+    auto self = std::static_pointer_cast<TcpAttempt>(shared_from_this());
+    fd_ = waiter_.connect(target, [self](const boost::system::error_code& ec) {
+      if (ec) {
+        self->fail("connect: " + ec.message());
+      } else {
+        self->succeed();
+      }
+    });
+  }
 
  private:
   void onAbort() override {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    waiter_.close(fd_);
+    fd_ = -1;
   }
+
+  ConnectWaiter& waiter_;
+  int fd_ = -1;
 };
 
 }  // namespace
@@ -24,14 +39,7 @@ void TcpChecker::probe(std::function<void(ProbeResult)> done) {
   cancel();
   auto attempt = std::make_shared<TcpAttempt>(io_, spec_.params.timeout, std::move(done));
   attempt_ = attempt;
-  attempt->startDeadline();
-  attempt->socket.async_connect(toAsio(spec_.target), [attempt](const boost::system::error_code& ec) {
-    if (ec) {
-      attempt->fail("connect: " + ec.message());
-    } else {
-      attempt->succeed();
-    }
-  });
+  attempt->start(toAsio(spec_.target));
 }
 
 void TcpChecker::cancel() {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "conf/config.hpp"
+#include "healthcheck/connect_waiter.hpp"
 #include "healthcheck/http_checker.hpp"
 #include "healthcheck/http_exchange.hpp"
 #include "healthcheck/monitor.hpp"
@@ -62,6 +63,55 @@ TEST_F(CheckersTest, TcpConnectsOrFails) {
   const ProbeResult refused = probeOnce(up);
   EXPECT_FALSE(refused.success);
   EXPECT_NE(refused.error.find("refused"), std::string::npos) << refused.error;
+}
+
+// The check closes with RST (SO_LINGER {1, 0}): the server reads ECONNRESET,
+// not EOF, and the checker side keeps no TIME_WAIT socket.
+TEST_F(CheckersTest, TcpClosesWithAReset) {
+  asio::ip::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
+  TcpChecker checker(io, spec(conf::CheckType::tcp, listener.local_endpoint().port()));
+  const ProbeResult ok = probeOnce(checker);
+  ASSERT_TRUE(ok.success) << ok.error;
+  asio::ip::tcp::socket accepted(io);
+  listener.accept(accepted);
+  char byte = 0;
+  boost::system::error_code ec;
+  accepted.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::connection_reset) << ec.message();
+}
+
+// Many connects at once through the shared epoll set: each answers exactly
+// once (refused ones too), a closed one never, and nothing stays pending.
+TEST_F(CheckersTest, ConnectWaiterAnswersEachConnectOnce) {
+  asio::ip::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
+  listener.listen(512);
+  const asio::ip::tcp::endpoint up = listener.local_endpoint();
+  asio::ip::tcp::endpoint refused = up;
+  {
+    asio::ip::tcp::acceptor closed(io, {asio::ip::make_address("127.0.0.1"), 0});
+    refused = closed.local_endpoint();
+  }
+  ConnectWaiter& waiter = asio::use_service<ConnectWaiter>(io);
+  constexpr int kEach = 300;
+  std::vector<int> answers(2 * kEach + 1, 0);
+  int connected = 0, failed = 0;
+  std::vector<int> sockets;
+  for (int i = 0; i < 2 * kEach + 1; ++i) {
+    const bool to_up = i % 2 == 0;
+    sockets.push_back(waiter.connect(to_up ? up : refused, [&, i, to_up](const boost::system::error_code& ec) {
+      ++answers[i];
+      if (!ec && to_up) ++connected;
+      if (ec == asio::error::connection_refused && !to_up) ++failed;
+    }));
+  }
+  waiter.close(sockets.back());  // closed before it answers: never called
+  ASSERT_TRUE(runUntil(io, [&] { return connected == kEach && failed == kEach; }, 5s))
+      << connected << " connected, " << failed << " refused";
+  io.poll();
+  for (int i = 0; i < 2 * kEach; ++i) EXPECT_EQ(answers[i], 1) << i;
+  EXPECT_EQ(answers.back(), 0);
+  EXPECT_EQ(waiter.pending(), 0u);
+  for (int i = 0; i < 2 * kEach; ++i) waiter.close(sockets[i]);
 }
 
 TEST_F(CheckersTest, HttpHealthyAnswerPasses) {

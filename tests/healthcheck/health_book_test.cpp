@@ -232,6 +232,39 @@ TEST(HealthBook, RemovedServiceIsAnnouncedAgainWhenItReturns) {
   EXPECT_TRUE(delta.events.services[0].initial);
 }
 
+// The healthy counts kept per service survive a reload: after one server
+// fell before the reload, a second one falling afterwards loses quorum 2 of 3.
+TEST(HealthBook, QuorumCountsCarryOverAReload) {
+  Driver d;
+  conf::Ipvs ipvs;
+  ipvs.services.push_back(service("web", 2, {"127.0.0.1:80", "127.0.0.2:80", "127.0.0.3:80"}));
+  d.book.reload(buildPlan(ipvs));
+  const std::string first = idOf(tcpCheck(), "127.0.0.1:80");
+  const std::string second = idOf(tcpCheck(), "127.0.0.2:80");
+  d.probe(first, false);
+  EXPECT_EQ(d.probe(first, false).servers.size(), 1u);
+
+  const ReloadDelta same = d.book.reload(buildPlan(ipvs));
+  EXPECT_TRUE(same.events.servers.empty());
+  EXPECT_TRUE(same.events.services.empty());
+
+  d.probe(second, false);
+  const Events lost = d.probe(second, false);
+  ASSERT_EQ(lost.servers.size(), 1u);
+  EXPECT_EQ(lost.servers[0].key.server, ep("127.0.0.2:80"));
+  ASSERT_EQ(lost.services.size(), 1u);
+  EXPECT_FALSE(lost.services[0].has_quorum);
+  EXPECT_EQ(lost.services[0].healthy_servers, 1);
+  EXPECT_EQ(d.book.healthyServers(d.book.plan().services[0]), 1);
+
+  // One comes back: quorum again with 2.
+  d.probe(first, true);
+  const Events back = d.probe(first, true);
+  ASSERT_EQ(back.services.size(), 1u);
+  EXPECT_TRUE(back.services[0].has_quorum);
+  EXPECT_EQ(back.services[0].healthy_servers, 2);
+}
+
 TEST(HealthBook, UnknownCheckIsIgnored) {
   Driver d;
   EXPECT_TRUE(d.probe("nope", false).servers.empty());

@@ -117,6 +117,35 @@ TEST_F(HttpsTest, VerificationRejectsAWrongName) {
   EXPECT_EQ(server->handshakes, 0);
 }
 
+TEST_F(HttpsTest, CaFileIsTrustedInsteadOfTheSystemStore) {
+  // No SSL_CERT_FILE: only the ca_file trusts the certificate.
+  const ProbeResult trusted = probe([&](conf::HealthCheck& c) {
+    c.host = kName;
+    c.tls_verify = true;
+    c.ca_file = dir.file("cert.pem");
+  });
+  EXPECT_TRUE(trusted.success) << trusted.error;
+  EXPECT_EQ(server->handshakes, 1);
+
+  const std::string missing = dir.file("missing.pem");
+  const ProbeResult unreadable = probe([&](conf::HealthCheck& c) {
+    c.host = kName;
+    c.tls_verify = true;
+    c.ca_file = missing;
+  });
+  EXPECT_FALSE(unreadable.success);
+  EXPECT_EQ(unreadable.error.rfind("tls: cannot load ca_file " + missing + ": ", 0), 0u) << unreadable.error;
+  EXPECT_EQ(server->handshakes, 1);
+
+  // A ca_file is part of the check's identity (another trust = another probe).
+  conf::HealthCheck check;
+  check.type = conf::CheckType::http;
+  Endpoint target = *Endpoint::parse("127.0.0.1:443");
+  const std::string plain_id = makeCheckSpec(check, target).id;
+  check.ca_file = missing;
+  EXPECT_NE(makeCheckSpec(check, target).id, plain_id);
+}
+
 TEST(ResponseJudge, PreparesTheRegexOnceAndReportsABadOneOnEveryProbe) {
   conf::HealthCheck check;
   check.expect_body = "^ok [0-9]+$";

@@ -1,0 +1,120 @@
+#include "healthcheck/connect_waiter.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <system_error>
+
+namespace vipd::healthcheck {
+
+asio::io_context::id ConnectWaiter::id;
+
+namespace {
+
+boost::system::error_code lastError() { return {errno, boost::system::system_category()}; }
+
+int makeEpoll() {
+  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1 for tcp checks");
+  return fd;
+}
+
+uint64_t eventData(int fd, uint32_t generation) {
+  return static_cast<uint64_t>(static_cast<uint32_t>(fd)) | (static_cast<uint64_t>(generation) << 32);
+}
+
+}  // namespace
+
+ConnectWaiter::ConnectWaiter(asio::io_context& io)
+    : asio::io_context::service(io), epoll_fd_(makeEpoll()), epoll_(io, epoll_fd_) {
+  waitForEvents();
+}
+
+ConnectWaiter::~ConnectWaiter() { shutdown(); }
+
+void ConnectWaiter::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  boost::system::error_code ignored;
+  epoll_.close(ignored);
+  // Destroying the callbacks may destroy attempts that call close(): entries_ is empty by then.
+  std::vector<Entry> entries = std::move(entries_);
+  entries_.clear();
+  for (std::size_t fd = 0; fd < entries.size(); ++fd) {
+    if (entries[fd].done) ::close(static_cast<int>(fd));
+  }
+}
+
+int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, Done done) {
+  const int fd = ::socket(target.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  boost::system::error_code ec;
+  if (fd < 0) {
+    ec = lastError();
+  } else {
+    const ::linger reset_on_close{1, 0};
+    if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset_on_close, sizeof reset_on_close) != 0 ||
+        (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
+      ec = lastError();
+    } else {
+      if (static_cast<std::size_t>(fd) >= entries_.size()) entries_.resize(static_cast<std::size_t>(fd) + 1);
+      Entry& entry = entries_[static_cast<std::size_t>(fd)];
+      ::epoll_event event{};
+      event.events = EPOLLOUT | EPOLLONESHOT;
+      event.data.u64 = eventData(fd, entry.generation);
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) {
+        entry.done = std::move(done);
+        ++pending_;
+        return fd;
+      }
+      ec = lastError();
+    }
+    ::close(fd);
+  }
+  asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
+  return -1;
+}
+
+void ConnectWaiter::close(int fd) {
+  if (fd < 0 || shut_down_) return;
+  Entry& entry = entries_.at(static_cast<std::size_t>(fd));
+  if (entry.done) --pending_;
+  entry.done = nullptr;
+  ++entry.generation;
+  ::close(fd);  // also leaves the epoll set
+}
+
+void ConnectWaiter::waitForEvents() {
+  epoll_.async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec || shut_down_) return;
+    // Waiting again first: an event that arrives while draining wakes us once more.
+    waitForEvents();
+    drain();
+  });
+}
+
+void ConnectWaiter::drain() {
+  std::array<::epoll_event, 256> events;
+  int ready = 0;
+  do {
+    ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
+    for (int i = 0; i < ready; ++i) {
+      const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
+      const auto generation = static_cast<uint32_t>(events[i].data.u64 >> 32);
+      if (shut_down_ || static_cast<std::size_t>(fd) >= entries_.size()) continue;
+      Entry& entry = entries_[static_cast<std::size_t>(fd)];
+      if (entry.generation != generation || !entry.done) continue;
+      Done done = std::move(entry.done);
+      entry.done = nullptr;
+      --pending_;
+      int error = 0;
+      socklen_t size = sizeof error;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+      done(boost::system::error_code(error, boost::system::system_category()));
+    }
+  } while (ready == static_cast<int>(events.size()));
+}
+
+}  // namespace vipd::healthcheck
