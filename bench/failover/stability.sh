@@ -64,6 +64,9 @@ cpu() {  # pid -> utime + stime in clock ticks
 stime() {  # pid -> stime in clock ticks (the kernel's share: sendmsg, and the bridge delivering to the peer)
   awk '{ sub(/.*\) /, ""); print $13 }' "/proc/$1/stat"
 }
+ctxsw() {  # pid -> voluntary + involuntary context switches (loop wake-ups, preemptions)
+  awk '/^(voluntary|nonvoluntary)_ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
+}
 late() {  # node -> "advert slots missed, Master_Down expiries saved by a queued advert" (vipd >= this change)
   status "$1" | python3 -c '
 import json, sys
@@ -81,11 +84,11 @@ done
 sleep 1
 read -r t1a s1a r1a d1a < <(totals 1)
 read -r t2a s2a r2a d2a < <(totals 2)
-c1a=$(cpu "$n1") c2a=$(cpu "$n2") k1a=$(stime "$n1") k2a=$(stime "$n2")
+c1a=$(cpu "$n1") c2a=$(cpu "$n2") k1a=$(stime "$n1") k2a=$(stime "$n2") x1a=$(ctxsw "$n1") x2a=$(ctxsw "$n2")
 sleep "$secs"
 read -r t1b s1b r1b d1b < <(totals 1)
 read -r t2b s2b r2b d2b < <(totals 2)
-c1b=$(cpu "$n1") c2b=$(cpu "$n2") k1b=$(stime "$n1") k2b=$(stime "$n2")
+c1b=$(cpu "$n1") c2b=$(cpu "$n2") k1b=$(stime "$n1") k2b=$(stime "$n2") x1b=$(ctxsw "$n1") x2b=$(ctxsw "$n2")
 hz=$(getconf CLK_TCK)
 echo "instances $n, interval ${interval_ms} ms, window ${secs} s"
 printf 'n1 (master): transitions %d, adverts sent %d, received %d, drops %d, cpu %.2f s (%.1f%% of one core), master now %s/%d\n' \
@@ -95,4 +98,5 @@ printf 'n2 (backup): transitions %d, adverts sent %d, received %d, drops %d, cpu
   $((t2b - t2a)) $((s2b - s2a)) $((r2b - r2a)) $((d2b - d2a)) "$(echo "($c2b - $c2a) / $hz" | bc -l)" \
   "$(echo "($c2b - $c2a) / $hz / $secs * 100" | bc -l)" "$(count_state 2 BACKUP)" "$n"
 printf 'cpu in the kernel (stime): n1 %.2f s, n2 %.2f s\n' "$(echo "($k1b - $k1a) / $hz" | bc -l)" "$(echo "($k2b - $k2a) / $hz" | bc -l)"
+echo "context switches: n1 $((x1b - x1a)), n2 $((x2b - x2a))"
 echo "since start: n1 advert slots missed, master-down saves: $(late 1); n2: $(late 2)"
