@@ -105,11 +105,6 @@ NFT
     else
       _lab_node "$lb" br0
     fi
-    # The IPVS sysctls appear once the module is loaded (the VM loads it at boot).
-    # expire_nodest_conn: a client that reuses a source port whose old IPVS
-    # connection still points at a failed (weight 0, or already deleted) real
-    # server is rescheduled instead of being sent there or dropped.
-    lab_exec "$lb" sysctl -qw net.ipv4.vs.sloppy_tcp=1 net.ipv4.vs.expire_nodest_conn=1
     ip -n "$(lab_ns "$lb")" addr add "$out.$octet/24" dev eth0
   done
 
@@ -185,6 +180,11 @@ CONF
 [ipvs]
 flush_on_stop = false
 drain_timeout = "10s"
+# See the scheduler's comment at the top. expire_nodest_conn: a client that
+# reuses a source port whose old IPVS connection still points at a failed
+# (weight 0, or already deleted) real server is rescheduled, not sent there.
+sloppy_tcp = true
+expire_nodest_conn = true
 
 [[ipvs.service]]
 name = "web"
