@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,7 +78,7 @@ class VirtTier : public ::testing::Test {
   struct Settings {
     bool with_guest = true;
     std::string memory = "256MiB";
-    bool failing_real_server = false;  // a real server of the guest whose check always fails, restart_after 3s
+    bool failing_real_server = false;  // a real server of the guest whose check always fails, restart_after 2s
   };
 
   void writeConfig(const Settings& s) {
@@ -96,7 +97,7 @@ class VirtTier : public ::testing::Test {
           "[[ipvs.service]]\nname = \"web\"\naddress = \"10.77.0.1:80\"\n\n[ipvs.service.check]\n"
           "type = \"script\"\ncommand = [\"/bin/false\"]\ninterval = \"500ms\"\ntimeout = \"500ms\"\nfall = 1\n"
           "rise = 1\n\n[[ipvs.service.real_server]]\naddress = \"10.77.0.4:80\"\nguest = " +
-          tomlString(guest) + "\nrestart_after = \"3s\"\n";
+          tomlString(guest) + "\nrestart_after = \"2s\"\n";
     dir.write("vipd.toml", text);
   }
 
@@ -147,6 +148,12 @@ class VirtTier : public ::testing::Test {
     return nlohmann::json::object();
   }
 
+  // Where the time goes (stderr): seconds since the test started, at the start of each step.
+  void phase(const std::string& name) {
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    std::fprintf(stderr, "[virt tier] %6.1f s  %s\n", elapsed.count(), name.c_str());
+  }
+
   template <class Pred>
   bool waitFor(Pred pred, std::chrono::milliseconds timeout) {
     return test::eventually(pred, timeout, 100ms);
@@ -164,6 +171,7 @@ class VirtTier : public ::testing::Test {
   std::optional<test::LibvirtDaemons> daemons;
   std::optional<DomainCleanup> cleanup;
   test::Child vipd;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 TEST_F(VirtTier, GuestLifecycleThroughVipd) {
@@ -171,6 +179,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   std::filesystem::create_directories(dir.file("disk"));
   std::string netns = daemons->netns();
 
+  phase("boot");
   // Boot: overlay created, guest sees its disk and NIC on the serial console.
   writeConfig({});
   startVipd();
@@ -193,6 +202,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_EQ(info["backing-filename"], dir.file("base.qcow2"));
   EXPECT_EQ(info["virtual-size"], 64ull << 20);
 
+  phase("bridge");
   // The bridge exists, is up, and holds the guest's tap.
   ASSERT_TRUE(waitFor(
       [&] {
@@ -207,6 +217,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   std::string tap = g["taps"][0];
   EXPECT_NE(sh("ip -n " + netns + " link show " + tap).find("master " + bridge), std::string::npos);
 
+  phase("qemu killed");
   // qemu killed behind libvirt's back: vipd starts the guest again.
   std::string pid = qemuPid();
   ASSERT_FALSE(pid.empty());
@@ -216,6 +227,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_NE(qemuPid(), pid);
   EXPECT_TRUE(waitFor([&] { return count(console(), "VIPD-GUEST-READY") >= 2; }, 120s)) << console();
 
+  phase("libvirtd restart");
   // libvirtd goes away and comes back: vipd reports it, keeps going and
   // reconnects; the guest kept running and is not restarted.
   std::string restarted_pid = qemuPid();
@@ -232,6 +244,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_EQ(qemuPid(), restarted_pid);
   EXPECT_EQ(guestStatus()["restarts"], 1);
 
+  phase("--check");
   // vipd's own running guest holds its fixed VNC port: --check passes (libvirt names the holder).
   int rc = 0;
   std::string check_command;
@@ -239,6 +252,7 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   auto out = sh(check_command, &rc);
   EXPECT_EQ(rc, 0) << out;
 
+  phase("memory reload");
   // Memory changed in the config and SIGHUP: the definition follows (the
   // reload is not refused over the VNC port the guest holds).
   reload({.memory = "192MiB"});
@@ -247,18 +261,20 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_NE(sh("virsh -c qemu:///system dumpxml --inactive " + guest).find("<memory unit='KiB'>196608</memory>"),
             std::string::npos);
 
-  // A real server of the guest whose check always fails, restart_after 3s:
+  phase("restart_after");
+  // A real server of the guest whose check always fails, restart_after 2s:
   // vipd restarts the guest (counted), once per window.
   std::string before_pid = qemuPid();
   reload({.memory = "192MiB", .failing_real_server = true});
   ASSERT_TRUE(waitFor([&] { return guestStatus()["restarts"] == 2; }, 20s)) << virt().dump(2) << "\n"
                                                                             << readFile(dir.file("vipd.log"));
   EXPECT_NE(qemuPid(), before_pid);
-  EXPECT_EQ(count(readFile(dir.file("vipd.log")), "restart_after 3s: restarting guest " + guest), 1u)
+  EXPECT_EQ(count(readFile(dir.file("vipd.log")), "restart_after 2s: restarting guest " + guest), 1u)
       << readFile(dir.file("vipd.log"));
-  std::this_thread::sleep_for(1500ms);  // inside the window that started at the restart
+  std::this_thread::sleep_for(1000ms);  // inside the window that started at the restart
   EXPECT_EQ(guestStatus()["restarts"], 2);
 
+  phase("removal");
   // Removed from the config: shut down (destroyed after shutdown_timeout),
   // undefined, disk kept, base never written.
   reload({.with_guest = false});
@@ -273,11 +289,13 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_TRUE(std::filesystem::exists(disk()));
   EXPECT_EQ(sh("sha256sum " + dir.file("base.qcow2")), base_sum);
 
+  phase("stop");
   // vipd stops (leaving the bridge); the test removes the bridge it had vipd create.
   stopVipd();
   out = sh("ip -n " + netns + " link del " + bridge, &rc);
   EXPECT_EQ(rc, 0) << out;
   bridge.clear();
+  phase("done");
 }
 
 }  // namespace
