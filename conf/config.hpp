@@ -97,6 +97,7 @@ struct HealthCheck {
   bool tls_verify = false;                   // verify the server certificate
   std::string sni;                           // TLS server name; default: host
   std::string ca_file;                       // PEM bundle trusted by tls_verify; default: the system store
+  bool graceful_close = false;               // close = "graceful": FIN, not the default RST (tcp, http)
   std::vector<std::string> command;          // script: argv
   std::optional<uint16_t> connect_port;      // default: the real server's port
   std::optional<IpAddress> connect_address;  // default: the real server's address

@@ -116,6 +116,7 @@ HealthCheck readCheck(TableReader& r) {
   }
   assign(check.warmup, r.duration("warmup"));
   if (auto state = r.choice("initial_state", {"up", "down"})) check.initial_down = *state == "down";
+  if (auto close = r.choice("close", {"reset", "graceful"})) check.graceful_close = *close == "graceful";
   if (check.interval <= Duration::zero()) r.error("interval", "must be greater than 0");
   if (check.timeout <= Duration::zero())
     r.error("timeout", "must be greater than 0");

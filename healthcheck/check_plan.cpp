@@ -44,6 +44,7 @@ std::string checkId(const conf::HealthCheck& p, const Endpoint& target) {
   // Only when set, so that the ids of existing configs stay as they were.
   if (p.initial_down) fields.push_back("initial_state=down");
   if (!p.ca_file.empty()) fields.push_back("ca_file=" + p.ca_file);
+  if (p.graceful_close) fields.push_back("close=graceful");
   return fields.dump();
 }
 

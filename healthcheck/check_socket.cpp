@@ -9,12 +9,13 @@ boost::system::error_code lastError() { return {errno, boost::system::system_cat
 
 }  // namespace
 
-boost::system::error_code openCheckSocket(asio::ip::tcp::socket& socket, const asio::ip::tcp& protocol) {
+boost::system::error_code openCheckSocket(asio::ip::tcp::socket& socket, const asio::ip::tcp& protocol,
+                                          bool reset_on_close) {
   boost::system::error_code ec;
   socket.open(protocol, ec);
   if (ec) return ec;
-  const ::linger reset_on_close{1, 0};
-  if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &reset_on_close, sizeof reset_on_close) != 0) {
+  const ::linger reset{1, 0};
+  if (reset_on_close && ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) != 0) {
     ec = lastError();
   } else {
     socket.non_blocking(true, ec);  // asio then skips its own FIONBIO and poll() around connect

@@ -14,8 +14,9 @@
 
 namespace vipd::healthcheck {
 
-// Opens `socket` (closed) for `protocol`, non-blocking, reset on close.
-boost::system::error_code openCheckSocket(asio::ip::tcp::socket& socket, const asio::ip::tcp& protocol);
+// Opens `socket` (closed) for `protocol`, non-blocking, reset on close unless not `reset_on_close`.
+boost::system::error_code openCheckSocket(asio::ip::tcp::socket& socket, const asio::ip::tcp& protocol,
+                                          bool reset_on_close = true);
 
 // The pending error of a non-blocking connect (SO_ERROR), once the socket is writable.
 boost::system::error_code connectResult(asio::ip::tcp::socket& socket);
@@ -24,8 +25,9 @@ boost::system::error_code connectResult(asio::ip::tcp::socket& socket);
 // is called once, later, on the socket's executor (an empty code: connected).
 // `done` must keep `socket` alive (it owns the attempt that holds it).
 template <class Done>
-void asyncConnectCheck(asio::ip::tcp::socket& socket, const asio::ip::tcp::endpoint& target, Done done) {
-  boost::system::error_code ec = openCheckSocket(socket, target.protocol());
+void asyncConnectCheck(asio::ip::tcp::socket& socket, const asio::ip::tcp::endpoint& target, bool reset_on_close,
+                       Done done) {
+  boost::system::error_code ec = openCheckSocket(socket, target.protocol(), reset_on_close);
   if (!ec && ::connect(socket.native_handle(), target.data(), static_cast<socklen_t>(target.size())) != 0) {
     ec.assign(errno, boost::system::system_category());
   }

@@ -48,14 +48,14 @@ void ConnectWaiter::shutdown() {
   }
 }
 
-int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, Done done) {
+int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_close, Done done) {
   const int fd = ::socket(target.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   boost::system::error_code ec;
   if (fd < 0) {
     ec = lastError();
   } else {
-    const ::linger reset_on_close{1, 0};
-    if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset_on_close, sizeof reset_on_close) != 0 ||
+    const ::linger reset{1, 0};
+    if ((reset_on_close && ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) != 0) ||
         (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
       ec = lastError();
     } else {

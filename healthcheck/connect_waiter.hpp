@@ -27,7 +27,8 @@ class ConnectWaiter : public asio::io_context::service {
   // Starts connecting to `target`; `done` is called once, later, on the
   // io_context: an empty code once connected, else why not. Returns the
   // socket to pass to close(), or -1 when it failed at once (`done` posted).
-  int connect(const asio::ip::tcp::endpoint& target, Done done);
+  // `reset_on_close`: SO_LINGER {1, 0} (see check_socket.hpp); else close() sends FIN.
+  int connect(const asio::ip::tcp::endpoint& target, bool reset_on_close, Done done);
   // Closes a socket from connect() (with a reset); its `done` is not called
   // any more. Idempotent per connect.
   void close(int fd);

@@ -31,7 +31,7 @@ class HttpAttempt : public ProbeAttempt {
     request_ = request;
     startDeadline();
     auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    asyncConnectCheck(socket(), toAsio(spec_.target), [self](const error_code& ec) {
+    asyncConnectCheck(socket(), toAsio(spec_.target), !spec_.params.graceful_close, [self](const error_code& ec) {
       if (ec) return self->fail("connect: " + ec.message());
       if (self->tls_) return self->handshake();
       self->send();

@@ -11,10 +11,11 @@ class TcpAttempt : public ProbeAttempt {
   TcpAttempt(asio::io_context& io, Duration timeout, std::function<void(ProbeResult)> done)
       : ProbeAttempt(io, timeout, std::move(done)), waiter_(asio::use_service<ConnectWaiter>(io)) {}
 
-  void start(const asio::ip::tcp::endpoint& target) {
+
+  void start(const asio::ip::tcp::endpoint& target, bool reset_on_close) {
     startDeadline();
     auto self = std::static_pointer_cast<TcpAttempt>(shared_from_this());
-    fd_ = waiter_.connect(target, [self](const boost::system::error_code& ec) {
+    fd_ = waiter_.connect(target, reset_on_close, [self](const boost::system::error_code& ec) {
       if (ec) {
         self->fail("connect: " + ec.message());
       } else {
@@ -39,7 +40,7 @@ void TcpChecker::probe(std::function<void(ProbeResult)> done) {
   cancel();
   auto attempt = std::make_shared<TcpAttempt>(io_, spec_.params.timeout, std::move(done));
   attempt_ = attempt;
-  attempt->start(toAsio(spec_.target));
+  attempt->start(toAsio(spec_.target), !spec_.params.graceful_close);
 }
 
 void TcpChecker::cancel() {

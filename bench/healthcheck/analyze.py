@@ -26,7 +26,7 @@ def main():
             per10k = ticks / 100.0 / checks * 10000 if checks else float("nan")
             lateness = "n/a (not exposed)"
             run_dir = os.path.join(out, f"run-{program}-{mode}")
-            if program == "vipd":
+            if program != "keepalived":
                 try:
                     after = json.load(open(os.path.join(run_dir, "after.json")))["lateness"]
                     recent = after["recent"]
@@ -34,7 +34,8 @@ def main():
                                 f"whole run {after['p50_ms']:.1f} / {after['p99_ms']:.1f} (max {after['max_ms']:.0f})")
                 except (OSError, ValueError, KeyError, TypeError) as e:
                     lateness = f"unavailable ({e.__class__.__name__})"
-            program_name = "keepalived 2.2.7 checker" if program == "keepalived" else "vipd"
+            program_name = {"keepalived": "keepalived 2.2.7 checker",
+                            "vipdgraceful": "vipd, close = graceful"}.get(program, "vipd")
             print(f"| {program_name} | {mode} | {servers} | {window:.1f} | {checks / window:.0f} | "
                   f"{accepted / window:.0f} | {per10k:.2f} | {ticks / window:.0f} | {int(rss) / 1024:.1f} | {lateness} |")
 

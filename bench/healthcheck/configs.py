@@ -4,6 +4,7 @@
 usage: configs.py N MODE(tcp|http) OUT_DIR SOCKET
 Real servers 127.1.A.B:80 (all answered by one pool_server on 0.0.0.0:80),
 in 10 NAT services of N/10 (one service below 10), VIPs 203.0.113.1-10:80.
+vipdgraceful-MODE.toml: the same with close = "graceful" (FIN instead of RST).
 Both check every 1 s with a 1 s timeout and a random first delay up to 1 s
 (keepalived's default warmup = delay_loop; vipd's warmup key).
 """
@@ -20,13 +21,14 @@ def split(items, parts):
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def vipd(groups, mode, socket):
+def vipd(groups, mode, socket, close="reset"):
     out = [f'[global]\nrouter_id = "bench"\ncontrol_socket = "{socket}"\n']
     for s, group in enumerate(groups):
         out.append(f'[[ipvs.service]]\nname = "s{s}"\naddress = "203.0.113.{s + 1}:80"\n'
                    'scheduler = "rr"\nforwarding = "nat"\n')
         out.append(f'[ipvs.service.check]\ntype = "{mode}"\n' + ('path = "/"\n' if mode == "http" else "") +
-                   'interval = "1s"\ntimeout = "1s"\nwarmup = "1s"\n')
+                   'interval = "1s"\ntimeout = "1s"\nwarmup = "1s"\n' +
+                   (f'close = "{close}"\n' if close != "reset" else ""))
         for address in group:
             out.append(f'[[ipvs.service.real_server]]\naddress = "{address}:80"\n')
     return "\n".join(out)
@@ -52,6 +54,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, f"vipd-{mode}.toml"), "w") as f:
         f.write(vipd(groups, mode, socket))
+    with open(os.path.join(out_dir, f"vipdgraceful-{mode}.toml"), "w") as f:
+        f.write(vipd(groups, mode, socket, close="graceful"))
     with open(os.path.join(out_dir, f"keepalived-{mode}.conf"), "w") as f:
         f.write(keepalived(groups, mode))
 

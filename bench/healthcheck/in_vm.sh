@@ -7,6 +7,7 @@
 # (vipd's control socket lives in /run: 9p cannot hold sockets)
 # and vipd's checks status after the window (lateness since its start; no
 # status call before or during the window: building it blocks vipd's loop).
+# GRACEFUL=1: also vipd with close = "graceful" (FIN instead of RST), program vipdgraceful.
 # usage: in_vm.sh OUT_DIR POOL_SERVER VIPD VIPCTL SERVERS SETTLE_S WINDOW_S MODES...
 set -u
 out=$1 pool=$2 vipd=$3 vipctl=$4 servers=$5 settle=$6 window=$7
@@ -24,8 +25,8 @@ run() {  # program mode
   ip netns add "$ns" && ip -n "$ns" link set lo up
   ip netns exec "$ns" "$pool" 80 "$dir/count" >"$dir/pool.log" 2>&1 &
   local pool_pid=$! pid parent=""
-  if [ "$program" = vipd ]; then
-    ip netns exec "$ns" "$vipd" -f "$out/vipd-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
+  if [ "$program" != keepalived ]; then
+    ip netns exec "$ns" "$vipd" -f "$out/$program-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
     pid=$!
   else
     ip netns exec "$ns" keepalived -n -C -R -f "$out/keepalived-$mode.conf" -p "$dir/k.pid" \
@@ -39,10 +40,10 @@ run() {  # program mode
   t0=$(date +%s.%N) c0=$(ticks "$pid") n0=$(count "$dir/count") p0=$(passive "$ns")
   sleep "$window"
   t1=$(date +%s.%N) c1=$(ticks "$pid") n1=$(count "$dir/count") p1=$(passive "$ns") r=$(rss "$pid")
-  [ "$program" = vipd ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
+  [ "$program" != keepalived ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$program" "$mode" "$servers" \
     "$(echo "$t1 - $t0" | bc)" "$((c1 - c0))" "$((n1 - n0))" "$r" "$((p1 - p0))" >>"$out/results.tsv"
-  if [ "$program" = vipd ]; then kill -TERM "$pid"; else kill -TERM "$parent"; fi
+  if [ "$program" != keepalived ]; then kill -TERM "$pid"; else kill -TERM "$parent"; fi
   sleep 1
   kill -KILL "$pid" ${parent:+"$parent"} 2>/dev/null
   kill -KILL "$pool_pid" 2>/dev/null
@@ -52,6 +53,7 @@ run() {  # program mode
 
 for mode in "$@"; do
   run vipd "$mode"
+  [ -n "${GRACEFUL:-}" ] && run vipdgraceful "$mode"
   run keepalived "$mode"
 done
 cp /var/log/messages "$out/syslog" 2>/dev/null

@@ -2,6 +2,7 @@
 # Health-check bench: vipd against keepalived 2.2.7's checker, same VM boot,
 # same pool server, equivalent configs. See README.md.
 # usage: bench/healthcheck/run.sh [--servers N] [--settle S] [--window S] [--cpus N] [--modes "tcp http"]
+#   GRACEFUL=1 also runs vipd with close = "graceful" (FIN, not RST) in the same boot.
 #   BUILD=<build dir> (default build-hc2 beside this repo's root) must hold vipd, vipctl, hc_pool_server.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +27,6 @@ mkdir -p "$out"
 for mode in $modes; do python3 "$here/configs.py" "$servers" "$mode" "$out" "$out/vipd.sock"; done
 echo "bench dir: $out (servers $servers, settle ${settle}s, window ${window}s, $cpus vCPU)" >&2
 VIPD_VM_SCRATCH=$out "$root/tests/vm/vm-run.sh" --cpus "$cpus" --mem 2048 --timeout 900 -- \
-  "$here/in_vm.sh" "$out" "$build/bench/healthcheck/hc_pool_server" "$build/daemon/vipd" "$build/ctl/vipctl" \
+  env GRACEFUL="${GRACEFUL:-}" "$here/in_vm.sh" "$out" "$build/bench/healthcheck/hc_pool_server" "$build/daemon/vipd" "$build/ctl/vipctl" \
   "$servers" "$settle" "$window" $modes
 python3 "$here/analyze.py" "$out"

@@ -65,8 +65,8 @@ TEST_F(CheckersTest, TcpConnectsOrFails) {
   EXPECT_NE(refused.error.find("refused"), std::string::npos) << refused.error;
 }
 
-// The check closes with RST (SO_LINGER {1, 0}): the server reads ECONNRESET,
-// not EOF, and the checker side keeps no TIME_WAIT socket.
+// The check closes with RST (SO_LINGER {1, 0}) by default: the server reads
+// ECONNRESET, not EOF; with close = "graceful" it reads EOF.
 TEST_F(CheckersTest, TcpClosesWithAReset) {
   asio::ip::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
   TcpChecker checker(io, spec(conf::CheckType::tcp, listener.local_endpoint().port()));
@@ -78,6 +78,16 @@ TEST_F(CheckersTest, TcpClosesWithAReset) {
   boost::system::error_code ec;
   accepted.read_some(asio::buffer(&byte, 1), ec);
   EXPECT_EQ(ec, asio::error::connection_reset) << ec.message();
+
+  // close = "graceful": FIN, the server reads the end of the stream.
+  CheckSpec graceful = spec(conf::CheckType::tcp, listener.local_endpoint().port());
+  graceful.params.graceful_close = true;
+  TcpChecker fin(io, graceful);
+  ASSERT_TRUE(probeOnce(fin).success);
+  asio::ip::tcp::socket accepted_fin(io);
+  listener.accept(accepted_fin);
+  accepted_fin.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
 }
 
 // Many connects at once through the shared epoll set: each answers exactly
@@ -98,7 +108,7 @@ TEST_F(CheckersTest, ConnectWaiterAnswersEachConnectOnce) {
   std::vector<int> sockets;
   for (int i = 0; i < 2 * kEach + 1; ++i) {
     const bool to_up = i % 2 == 0;
-    sockets.push_back(waiter.connect(to_up ? up : refused, [&, i, to_up](const boost::system::error_code& ec) {
+    sockets.push_back(waiter.connect(to_up ? up : refused, true, [&, i, to_up](const boost::system::error_code& ec) {
       ++answers[i];
       if (!ec && to_up) ++connected;
       if (ec == asio::error::connection_refused && !to_up) ++failed;
