@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -263,7 +262,8 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
 
   phase("restart_after");
   // A real server of the guest whose check always fails, restart_after 2s:
-  // vipd restarts the guest (counted), once per window.
+  // vipd restarts the guest (counted) once; the window itself is unit-tested
+  // (restart_after_test, real_server_gate_test).
   std::string before_pid = qemuPid();
   reload({.memory = "192MiB", .failing_real_server = true});
   ASSERT_TRUE(waitFor([&] { return guestStatus()["restarts"] == 2; }, 20s)) << virt().dump(2) << "\n"
@@ -271,8 +271,6 @@ TEST_F(VirtTier, GuestLifecycleThroughVipd) {
   EXPECT_NE(qemuPid(), before_pid);
   EXPECT_EQ(count(readFile(dir.file("vipd.log")), "restart_after 2s: restarting guest " + guest), 1u)
       << readFile(dir.file("vipd.log"));
-  std::this_thread::sleep_for(1000ms);  // inside the window that started at the restart
-  EXPECT_EQ(guestStatus()["restarts"], 2);
 
   phase("removal");
   // Removed from the config: shut down (destroyed after shutdown_timeout),
