@@ -16,7 +16,7 @@ std::string errorsOf(const LoadResult& result) {
 }
 
 Config loadExample(const std::string& path) {
-  LoadResult result = loadFile(path, LoadOptions{.check_files = false});
+  LoadResult result = loadFile(path, LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   EXPECT_TRUE(result.errors.empty()) << errorsOf(result);
   return result.config.value_or(Config{});
 }

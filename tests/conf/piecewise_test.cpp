@@ -59,7 +59,7 @@ TEST(PiecewiseParse, ErrorsAreReportedAtTheirLineInTheWholeFile) {
   ASSERT_NE(at, std::string::npos);
   text.insert(at + bad.size(), "weight_of_nothing = 1\n");
   const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n')) + 1;
-  LoadResult result = loadString(text, "big.toml", LoadOptions{.check_files = false});
+  LoadResult result = loadString(text, "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   EXPECT_FALSE(result.config);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].key_path, "ipvs.service[150].weight_of_nothing");
@@ -69,10 +69,11 @@ TEST(PiecewiseParse, ErrorsAreReportedAtTheirLineInTheWholeFile) {
 
 TEST(PiecewiseParse, LoadGivesTheSameConfig) {
   const std::string text = kHead + services(kMany);
-  LoadResult pieces = loadString(text, "big.toml", LoadOptions{.check_files = false});
+  LoadResult pieces = loadString(text, "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   ASSERT_TRUE(pieces.config);
   // The same services behind a table the pieces do not allow: parsed whole.
-  LoadResult whole = loadString(text + "\n[virt]\n", "big.toml", LoadOptions{.check_files = false});
+  LoadResult whole =
+      loadString(text + "\n[virt]\n", "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   ASSERT_TRUE(whole.config);
   EXPECT_EQ(*pieces.config, *whole.config);
   EXPECT_EQ(pieces.config->ipvs.services.size(), kMany);

@@ -201,7 +201,7 @@ class Validation : public testing::TestWithParam<Row> {};
 
 TEST_P(Validation, ReportsExactlyOneErrorAtItsPlace) {
   const Row& row = GetParam();
-  LoadResult result = loadString(row.text, "t.toml", LoadOptions{.check_files = false});
+  LoadResult result = loadString(row.text, "t.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   EXPECT_FALSE(result.config);
   ASSERT_EQ(result.errors.size(), 1u) << [&] {
     std::string all;
@@ -221,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(Conf, Validation, testing::ValuesIn(kRows),
 
 TEST(Validation, AllErrorsAtOnce) {
   std::string text = instance("vrid = 300\n") + service("scheduler = \"random\"\n") + guest("vcpus = 0\n");
-  LoadResult result = loadString(text, "t.toml", LoadOptions{.check_files = false});
+  LoadResult result = loadString(text, "t.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   ASSERT_EQ(result.errors.size(), 3u);
   EXPECT_EQ(result.errors[0].str(), "t.toml:5:8: vrrp.instance[0].vrid: must be in 1..255, got 300");
   EXPECT_EQ(result.errors[1].str(),

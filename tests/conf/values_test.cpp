@@ -7,7 +7,7 @@ namespace vipd::conf {
 namespace {
 
 Config load(const std::string& text) {
-  LoadResult result = loadString(text, "t.toml", LoadOptions{.check_files = false});
+  LoadResult result = loadString(text, "t.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   std::string all;
   for (const auto& d : result.errors) all += d.str() + "\n";
   EXPECT_TRUE(result.errors.empty()) << all;
