@@ -23,54 +23,11 @@
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: traffic_vm_test.sh BUILD_DIR}" && pwd)
-P=vt$$
-RUN=/run/$P
-PIDS=()
+source "$(dirname "$0")/../vm/netns_script.sh"
+netns_script_init vt
+fail_context() { ip netns exec "$P-lb" ipvsadm -Ln 2>/dev/null; }
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$RUN"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
-  ip netns exec "$P-lb" ipvsadm -Ln >&2 2>/dev/null || true
-  exit 1
-}
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in client lb rs1 rs2 rs3 sw; do ip netns del "$P-$ns" 2>/dev/null || true; done
-  rm -rf "$RUN"
-}
-trap cleanup EXIT
-
-in_ns() {
-  local ns=$1
-  shift
-  ip netns exec "$P-$ns" "$@"
-}
-
-# node NAME BRIDGE...: a namespace with eth0, eth1... plugged into the bridges.
-node() {
-  local name=$1 index=0
-  shift
-  ip netns add "$P-$name"
-  ip -n "$P-$name" link set lo up
-  for bridge in "$@"; do
-    ip link add "$P$name$index" type veth peer name "eth$index" netns "$P-$name"
-    ip link set "$P$name$index" netns "$P-sw"
-    ip -n "$P-sw" link set "$P$name$index" master "$bridge" up
-    ip -n "$P-$name" link set "eth$index" up
-    index=$((index + 1))
-  done
-}
-
-mkdir -p "$RUN"
-ip netns add "$P-sw"
-for bridge in br0 br1; do
-  ip -n "$P-sw" link add "$bridge" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-  ip -n "$P-sw" link set "$bridge" up
-done
-
+netns_switch br0 br1
 node client br0
 ip -n "$P-client" addr add 198.51.100.50/24 dev eth0
 
@@ -139,11 +96,6 @@ CONF
 ipvs_list() { in_ns lb ipvsadm -Ln; }
 # The "Forward Weight ActiveConn" of a real server of a service, or nothing.
 server_line() { ipvs_list | awk -v svc="$1" -v rs="$2" '$1 ~ /^(TCP|UDP)$/ { cur = $2 } cur == svc && $2 == rs { print $3, $4, $5 }'; }
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do [ $SECONDS -lt $deadline ] || fail "timed out waiting for $what"; sleep 0.2; done
-}
 
 config 1 2 3 >"$RUN/vipd.toml"
 ip netns exec "$P-lb" "$BUILD/daemon/vipd" -f "$RUN/vipd.toml" >"$RUN/vipd.log" 2>&1 &

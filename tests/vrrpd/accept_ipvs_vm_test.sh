@@ -14,46 +14,16 @@
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: accept_ipvs_vm_test.sh BUILD_DIR}" && pwd)
-P=va$$
-RUN=/run/$P
-PIDS=()
+source "$(dirname "$0")/../vm/netns_script.sh"
+netns_script_init va
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$RUN"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
-  exit 1
-}
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in client lb rs1 sw; do ip netns del "$P-$ns" 2>/dev/null || true; done
-  rm -rf "$RUN"
-}
-trap cleanup EXIT
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@"; do [ $SECONDS -lt $deadline ] || fail "timed out waiting for $what"; sleep 0.2; done
-}
-node() { # node NAME ADDRESS: a namespace with eth0 on br0
-  ip netns add "$P-$1"
-  ip -n "$P-$1" link set lo up
-  ip link add "$P$1" type veth peer name eth0 netns "$P-$1"
-  ip link set "$P$1" netns "$P-sw"
-  ip -n "$P-sw" link set "$P$1" master br0 up
-  ip -n "$P-$1" addr add "$2/24" dev eth0
-  ip -n "$P-$1" link set eth0 up
-}
-
-mkdir -p "$RUN"
-ip netns add "$P-sw"
-ip -n "$P-sw" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-ip -n "$P-sw" link set br0 up
-node client 198.51.100.50
-node lb 198.51.100.2
-node rs1 198.51.100.11
+netns_switch br0
+node client br0
+node lb br0
+node rs1 br0
+ip -n "$P-client" addr add 198.51.100.50/24 dev eth0
+ip -n "$P-lb" addr add 198.51.100.2/24 dev eth0
+ip -n "$P-rs1" addr add 198.51.100.11/24 dev eth0
 ip -n "$P-rs1" addr add 198.51.100.100/32 dev lo
 in_ns rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
   net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
