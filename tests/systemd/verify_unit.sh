@@ -15,4 +15,11 @@ fi
 grep -q '^Type=notify$' "$dir/vipd.service"
 grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$dir/vipd.service"
 grep -q '^WatchdogSec=' "$dir/vipd.service"
+# vipd writes net.ipv4.vs.* sysctls: a read-only /proc/sys must leave net writable.
+if grep -q '^ProtectKernelTunables=yes' "$dir/vipd.service"; then
+  grep -q '^ReadWritePaths=.*/proc/sys/net\b' "$dir/vipd.service" || {
+    echo "ProtectKernelTunables=yes without ReadWritePaths=/proc/sys/net breaks the [ipvs] sysctl keys"
+    exit 1
+  }
+fi
 echo "vipd.service verified"
