@@ -36,8 +36,9 @@ summary() {
 
 # Health checks: interval 1 s, timeout 0.5 s, fall 2, rise 2 (lab.sh); adverts 1 s.
 # Clients give a connection 1 s (a failure is then a request that waited 1 s),
-# except in (4) and (5), "no request fails": there a client waits up to 3 s,
-# as any real one does (curl: 300 s), so a SYN retransmitted after 1 s counts.
+# except in (4) and (5), "no request fails": there a client waits up to 3 s
+# (8 s in NAT (5), see there) as any real one does (curl: 300 s), so a SYN
+# retransmitted after 1 s counts.
 fall_bound=2.5            # fall x interval + timeout
 master_down=3.61          # 3 x 1 s + skew (256-100)/256 s
 
@@ -54,11 +55,14 @@ out=$(lab_load 3 10)
 echo "steady: $out"
 ok=$(field ok "$out")
 check "(1) no request fails under steady traffic" [ "$(field failed "$out")" = 0 ]
+# A third each, within 4 binomial sigmas (sqrt(ok x 1/3 x 2/3): 6.8 at the
+# ~200 requests of 3 s), so the six one-sided checks fail by chance about
+# once in 5,000 runs while a server left out or doubled still fails them.
+spread=$(awk -v n="$ok" 'BEGIN { printf "%d", 4 * sqrt(n * 2 / 9) + 0.999 }')
 for rs in rs1 rs2 rs3; do
   n=$(served "$rs" "$out")
-  # A third each; the binomial spread at ~100 requests is about 5, so 15 is 3 sigma.
-  check "(1) mh gives $rs about a third of $ok requests (got ${n:-0})" le "$(( ok / 3 - 15 ))" "${n:-0}"
-  check "(1) mh gives $rs no more than about a third of $ok (got ${n:-0})" le "${n:-0}" "$(( ok / 3 + 15 ))"
+  check "(1) mh gives $rs at least a third of $ok requests - $spread (got ${n:-0})" le "$(( ok / 3 - spread ))" "${n:-0}"
+  check "(1) mh gives $rs at most a third of $ok requests + $spread (got ${n:-0})" le "${n:-0}" "$(( ok / 3 + spread ))"
 done
 
 # (2) A real server killed mid-traffic: no request fails after fall x interval
@@ -136,7 +140,17 @@ check "(4) generation 2 runs on lb1" grep -q "generation  2" <(lab_vipctl lb1 st
 check "(4) generation 2 runs on lb2" grep -q "generation  2" <(lab_vipctl lb2 status)
 
 # (5) Both directors restarted one after the other: no request fails.
-lab_load 16 10 3000 >"$LAB_DIR/restart.json" &
+# In NAT the real servers' replies pass the director that holds the inside
+# VIP. At a hand-over the new master learns a connection from the kernel's
+# connection sync, which sends a partly filled buffer only once it is 2 s old
+# (checked every second, IPVS_SYNC_FLUSH_TIME; no knob, and stopping the
+# daemon discards it); until then it drops the real server's reply to a
+# request in flight, which the real server retransmits at +0.2, +0.6, +1.4,
+# +3.0, +6.2 s. So such a request is late by up to ~6.2 s but not lost:
+# the NAT client waits 8 s (curl waits 300 s) and the slowest request is shown.
+wait_ms=3000
+[ "$mode" = nat ] && wait_ms=8000
+lab_load 16 10 "$wait_ms" >"$LAB_DIR/restart.json" &
 load=$!
 sleep 1
 lab_stop_director lb1
@@ -148,19 +162,8 @@ lab_start_director lb2
 wait "$load"
 out=$(cat "$LAB_DIR/restart.json")
 echo "restarts: $out"
-if [ "$mode" = nat ]; then
-  # In NAT the real servers' replies pass the director that holds the inside
-  # VIP. At a hand-over the new master learns a connection from the kernel's
-  # connection sync, which sends a partly filled buffer only once it is 2 s
-  # old (checked every second); a reply dropped meanwhile is retransmitted by
-  # the real server at +0.2, +0.6, +1.4, +3.0 s, so a request whose request
-  # bytes were already acknowledged can outlast the client's 3 s. Seen: 0 of
-  # 5 runs on a loaded host, 1 request in 1 idle CI run. Known limit; README.
-  check "(5) at most one request per VIP hand-over fails while both directors restart ($(field failed "$out"))" \
-    le "$(field failed "$out")" 2
-else
-  check "(5) no request fails while both directors restart in turn" [ "$(field failed "$out")" = 0 ]
-fi
+check "(5) no request fails while both directors restart in turn (client waits $wait_ms ms; slowest $(field slowest "$out") s)" \
+  [ "$(field failed "$out")" = 0 ]
 check "(5) lb1 is master again at the end" lab_wait_master lb1 10
 
 summary
