@@ -170,6 +170,10 @@ struct Ipvs {
   std::optional<bool> expire_quiescent_template;  // drop persistence templates of a weight-0 server
   std::optional<int> conn_reuse_mode;             // 0..2: what a reused source port does (kernel default 1)
   std::vector<IpvsService> services;
+  // Set by the loader when it could (conf/piecewise_parse.hpp): one per
+  // service, a hash of the service's text; empty otherwise. A reload skips a
+  // service whose fingerprint is unchanged without comparing its fields.
+  std::vector<uint64_t> service_fingerprints;
   std::optional<IpvsSync> sync;
 
   bool operator==(const Ipvs&) const = default;

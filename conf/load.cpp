@@ -37,7 +37,9 @@ LoadResult loadString(std::string_view text, const std::string& file_name, const
   // Many services: parsed in pieces (piecewise_parse.hpp). Their positions are
   // relative to a piece, so a file with any error is read again whole below.
   if (auto pieces = parseInPieces(text)) {
-    auto loaded = read(*pieces, file_name, options);
+    auto loaded = read(pieces->root, file_name, options);
+    if (loaded.config && loaded.config->ipvs.services.size() == pieces->service_fingerprints.size())
+      loaded.config->ipvs.service_fingerprints = std::move(pieces->service_fingerprints);
     if (loaded.config) return loaded;
   }
   toml::table root;

@@ -1,5 +1,6 @@
 #include "conf/piecewise_parse.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace vipd::conf {
@@ -51,7 +52,7 @@ std::optional<toml::table> parse(std::string_view text) {
 
 }  // namespace
 
-std::optional<toml::table> parseInPieces(std::string_view text) {
+std::optional<PiecewiseParse> parseInPieces(std::string_view text) {
   const auto starts = serviceStarts(text);
   if (!starts || starts->size() <= kServicesPerPiece) return std::nullopt;
   auto root = parse(text.substr(0, starts->front()));
@@ -61,6 +62,12 @@ std::optional<toml::table> parseInPieces(std::string_view text) {
   // Whole, the file would fail here: let the whole parse say why.
   if (!ipvs || ipvs->is_inline() || ipvs->contains("service")) return std::nullopt;
   toml::array services;
+  std::vector<uint64_t> fingerprints;
+  fingerprints.reserve(starts->size());
+  for (std::size_t i = 0; i < starts->size(); ++i) {
+    const std::size_t to = i + 1 < starts->size() ? (*starts)[i + 1] : text.size();
+    fingerprints.push_back(std::hash<std::string_view>{}(text.substr((*starts)[i], to - (*starts)[i])));
+  }
   for (std::size_t first = 0; first < starts->size(); first += kServicesPerPiece) {
     const std::size_t from = (*starts)[first];
     const std::size_t to =
@@ -74,7 +81,7 @@ std::optional<toml::table> parseInPieces(std::string_view text) {
     for (auto& service : *piece_services) services.push_back(std::move(*service.as_table()));
   }
   ipvs->insert("service", std::move(services));
-  return root;
+  return PiecewiseParse{std::move(*root), std::move(fingerprints)};
 }
 
 }  // namespace vipd::conf

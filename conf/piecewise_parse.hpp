@@ -7,8 +7,10 @@
 // services in pieces of kServicesPerPiece bounds that scan.
 #include <toml++/toml.h>
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace vipd::conf {
 
@@ -20,6 +22,13 @@ inline constexpr std::size_t kServicesPerPiece = 64;
 // defines ipvs.service, and every piece parses. Otherwise nullopt: parse it
 // whole. Node positions inside the services are relative to their piece, so
 // a caller reports diagnostics from a whole parse.
-std::optional<toml::table> parseInPieces(std::string_view text);
+struct PiecewiseParse {
+  toml::table root;
+  // Per service, in file order: a hash of its text (from its `[[ipvs.service]]`
+  // line to the next one). A service reads nothing outside that text, so an
+  // equal hash means an equal conf::IpvsService (up to a 64-bit collision).
+  std::vector<uint64_t> service_fingerprints;
+};
+std::optional<PiecewiseParse> parseInPieces(std::string_view text);
 
 }  // namespace vipd::conf

@@ -55,7 +55,7 @@ void Engine::apply(const conf::Config& config) {
   config_.expire_quiescent_template = config.ipvs.expire_quiescent_template;
   config_.conn_reuse_mode = config.ipvs.conn_reuse_mode;
   config_.sync = config.ipvs.sync;
-  updateServices(config.ipvs.services);
+  updateServices(config.ipvs);
   if (loaded_ || load()) {
     reconcileNow(Clock::now(), started);
     applyTimeouts();
@@ -63,67 +63,6 @@ void Engine::apply(const conf::Config& config) {
   }
   applySyncDaemon(Clock::now());
   armTimer();
-}
-
-// Compares each configured service with the one last applied; a new, changed
-// or removed service is marked dirty and only its desired state is rebuilt.
-void Engine::updateServices(const std::vector<conf::IpvsService>& services) {
-  ++generation_;
-  std::set<ServiceKey> changed;
-  std::set<std::string> names;  // services whose remembered health may be stale
-  // Fast path: the service at the same place as last time, unchanged (its
-  // key follows from its config), costs one comparison and no lookup.
-  const bool same_order = order_.size() == services.size();
-  std::vector<Configured*> order;
-  order.reserve(services.size());
-  std::size_t listed = 0;  // distinct configured services seen (a duplicate key counts once)
-  const auto list = [&](Configured& entry) {
-    if (entry.generation != generation_) ++listed;
-    entry.generation = generation_;
-    order.push_back(&entry);
-  };
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    const auto& service = services[i];
-    if (same_order && order_[i]->config == service) {
-      list(*order_[i]);
-      continue;
-    }
-    const ServiceKey key = serviceFromConfig(service).key;
-    auto [it, added] = configured_.try_emplace(key);
-    list(it->second);
-    if (!added && it->second.config == service) continue;
-    if (!added) {
-      names.insert(it->second.config.name);
-      if (auto old = by_name_.find(it->second.config.name); old != by_name_.end() && old->second == key)
-        by_name_.erase(old);
-    }
-    names.insert(service.name);
-    it->second.config = service;
-    changed.insert(key);
-  }
-  order_ = std::move(order);
-  const bool removals = configured_.size() != listed;
-  for (auto it = configured_.begin(); removals && it != configured_.end();) {
-    if (it->second.generation == generation_) {
-      ++it;
-      continue;
-    }
-    names.insert(it->second.config.name);
-    if (auto old = by_name_.find(it->second.config.name); old != by_name_.end() && old->second == it->first)
-      by_name_.erase(old);
-    changed.insert(it->first);
-    it = configured_.erase(it);
-  }
-  for (const auto& key : changed)
-    if (auto it = configured_.find(key); it != configured_.end()) {
-      by_name_[it->second.config.name] = key;
-      owned_.insert(key);
-    }
-  for (const auto& name : names) {
-    auto key = by_name_.find(name);
-    health_.retainOnly(name, key == by_name_.end() ? nullptr : &configured_.at(key->second).config);
-  }
-  for (const auto& key : changed) rebuildDesired(key);
 }
 
 void Engine::rebuildDesired(const ServiceKey& key) {
@@ -145,8 +84,8 @@ void Engine::reconcileNow(Clock::time_point now, Clock::time_point started) {
   dirty_.clear();
   const bool all = diff_all_;
   diff_all_ = false;
-  const ApplyReport report = reconcile(*kernel_, desired_, actual_, owned_, drains_, now, config_.drain_timeout,
-                                       all ? nullptr : &scope);
+  const ApplyReport report =
+      reconcile(*kernel_, desired_, actual_, owned_, drains_, now, config_.drain_timeout, all ? nullptr : &scope);
   ++counters_.reconciles;
   counters_.ops_applied += report.applied;
   counters_.op_errors += report.failed;

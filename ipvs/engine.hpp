@@ -81,7 +81,19 @@ class Engine final : public Subsystem {
   // "sorry", "foreign") and its configured weight (-1 when not configured).
   std::pair<std::string, int> destinationHealth(const ServiceKey& key, const Destination& d) const;
   std::string summaryText(std::size_t servers, std::size_t healthy, std::size_t draining) const;
-  void updateServices(const std::vector<conf::IpvsService>& services);
+  // Services whose config changed, added or gone in one apply(), and the
+  // names whose remembered health may be stale.
+  struct ServiceChanges {
+    std::set<ServiceKey> keys;
+    std::set<std::string> names;
+  };
+  struct Configured;
+  void updateServices(const conf::Ipvs& ipvs);
+  std::optional<std::vector<std::size_t>> changedPositions(const conf::Ipvs& ipvs) const;
+  void updateAt(const conf::Ipvs& ipvs, const std::vector<std::size_t>& positions, ServiceChanges& changes);
+  void updateAll(const conf::Ipvs& ipvs, ServiceChanges& changes);
+  Configured& take(const conf::IpvsService& service, uint64_t fingerprint, ServiceChanges& changes);
+  void forget(const ServiceKey& key, ServiceChanges& changes);
   void rebuildDesired(const ServiceKey& key);
   void reconcileNow(Clock::time_point now, Clock::time_point started);
   void refreshDraining();
@@ -98,9 +110,11 @@ class Engine final : public Subsystem {
   bool stopped_ = false;
 
   // A configured service: its config as last applied (compared on the next
-  // apply) and what its desired state says beyond the table.
+  // apply, or only its loader's fingerprint when both have one) and what its
+  // desired state says beyond the table.
   struct Configured {
     conf::IpvsService config;
+    uint64_t fingerprint = 0;  // 0: none
     std::size_t healthy = 0;
     bool sorry_active = false;
     uint64_t generation = 0;  // the apply() that last listed it
@@ -109,18 +123,19 @@ class Engine final : public Subsystem {
   conf::Ipvs config_;  // the settings; services are in configured_ (never copied whole)
   std::map<ServiceKey, Configured> configured_;
   std::map<std::string, ServiceKey> by_name_;
-  std::vector<Configured*> order_;  // configured_ in the last config's order (map nodes are stable)
+  std::vector<Configured*> order_;      // configured_ in the last config's order (map nodes are stable)
+  std::vector<uint64_t> fingerprints_;  // the last config's service fingerprints (order_'s), or empty
   uint64_t generation_ = 0;
-  Table desired_;                // what the config and health ask, kept service by service
-  std::set<ServiceKey> dirty_;   // services changed since the last reconcile
-  bool diff_all_ = true;         // after a full read of the kernel: diff every service
+  Table desired_;               // what the config and health ask, kept service by service
+  std::set<ServiceKey> dirty_;  // services changed since the last reconcile
+  bool diff_all_ = true;        // after a full read of the kernel: diff every service
   uint64_t desired_builds_ = 0;
   HealthView health_;
   bool loaded_ = false;  // actual_ holds a read of the kernel
   Table actual_;
   std::set<ServiceKey> owned_;
   DrainClock drains_;
-  std::optional<bool> sync_master_;  // unset until the daemon tells; backup meanwhile
+  std::optional<bool> sync_master_;       // unset until the daemon tells; backup meanwhile
   std::vector<SyncDaemon> sync_daemons_;  // running with the configured interface and sync id
   std::optional<Clock::time_point> master_linger_until_ = Clock::now() + kSyncMasterLinger;
   std::optional<ServiceKey> counters_cursor_;  // the next service whose real servers' counters are read

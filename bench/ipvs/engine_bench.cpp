@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "conf/load.hpp"
 #include "ipvs/desired_state.hpp"
 #include "ipvs/engine.hpp"
 #include "ipvs/reconciler.hpp"
@@ -34,25 +35,29 @@ double msSince(BenchClock::time_point start) {
   return std::chrono::duration<double, std::milli>(BenchClock::now() - start).count();
 }
 
-// The same rules as bench/ipvs/gen.sh: 198.51.100.(i%250+1):(1000+i/250), real servers 203.0.113.j:80.
-conf::Config makeConfig(int services, int reals) {
-  conf::Config config;
-  config.ipvs.services.reserve(static_cast<std::size_t>(services));
+// The same text as bench/ipvs/gen.sh's vipd.toml: services 198.51.100.(i%250+1):(1000+i/250),
+// real servers 203.0.113.j:80; `changed` gives service SERVICES/2's first real server weight 5.
+std::string configText(int services, int reals, int changed) {
+  std::string text = "[global]\nrouter_id = \"bench\"\n";
   for (int i = 0; i < services; ++i) {
-    conf::IpvsService service;
-    service.name = "s" + std::to_string(i);
-    service.address = *Endpoint::parse("198.51.100." + std::to_string(i % 250 + 1) + ":" + std::to_string(1000 + i / 250));
-    service.scheduler = "wrr";
-    service.forwarding = conf::Forwarding::dr;
-    for (int j = 1; j <= reals; ++j) {
-      conf::RealServer server;
-      server.address = *Endpoint::parse("203.0.113." + std::to_string(j) + ":80");
-      server.weight = 1;
-      service.real_servers.push_back(server);
-    }
-    config.ipvs.services.push_back(std::move(service));
+    text += "\n[[ipvs.service]]\nname = \"s" + std::to_string(i) + "\"\naddress = \"198.51.100." +
+            std::to_string(i % 250 + 1) + ":" + std::to_string(1000 + i / 250) +
+            "\"\nscheduler = \"wrr\"\nforwarding = \"dr\"\n";
+    for (int j = 1; j <= reals; ++j)
+      text += "\n[[ipvs.service.real_server]]\naddress = \"203.0.113." + std::to_string(j) +
+              ":80\"\nweight = " + (i == changed && j == 1 ? "5" : "1") + "\n";
   }
-  return config;
+  return text;
+}
+
+// Loaded as vipd loads its file (with the loader's service fingerprints).
+conf::Config load(const std::string& text) {
+  auto loaded = conf::loadString(text, "bench.toml", conf::LoadOptions{.check_files = false, .vnc_ports_taken = {}});
+  if (!loaded.config) {
+    std::fprintf(stderr, "config: %s\n", loaded.errors.empty() ? "?" : loaded.errors[0].str().c_str());
+    std::exit(1);
+  }
+  return std::move(*loaded.config);
 }
 
 double median(std::vector<double> v) {
@@ -67,12 +72,15 @@ int main(int argc, char** argv) {
   const int reals = argc > 2 ? std::atoi(argv[2]) : 10;
   const int repeats = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
   std::printf("ipvs_engine_bench: engine CPU only, fake kernel (no netlink, no IPVS)\n");
-  std::printf("%d services x %d real servers (%d rules), median of %d\n", services, reals,
-              services + services * reals, repeats);
+  std::printf("%d services x %d real servers (%d rules), median of %d\n", services, reals, services + services * reals,
+              repeats);
 
-  const conf::Config config = makeConfig(services, reals);
-  conf::Config changed = config;
-  changed.ipvs.services[static_cast<std::size_t>(services / 2)].real_servers[0].weight = 5;
+  const auto load_started = BenchClock::now();
+  const conf::Config config = load(configText(services, reals, -1));
+  const double load_ms = msSince(load_started);
+  const conf::Config changed = load(configText(services, reals, services / 2));
+  std::printf("config load (conf::loadString)   %9.2f  (%s fingerprints)\n", load_ms,
+              config.ipvs.service_fingerprints.empty() ? "without" : "with");
   const std::string changed_name = changed.ipvs.services[static_cast<std::size_t>(services / 2)].name;
   const Endpoint changed_server = changed.ipvs.services[static_cast<std::size_t>(services / 2)].real_servers[0].address;
 

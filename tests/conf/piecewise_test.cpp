@@ -33,13 +33,13 @@ TEST(PiecewiseParse, SameDocumentAsOneParse) {
   const std::string text = kHead + services(kMany);
   auto pieces = parseInPieces(text);
   ASSERT_TRUE(pieces);
-  EXPECT_EQ(*pieces, toml::parse(text));
-  EXPECT_EQ(pieces->at_path("ipvs.service").as_array()->size(), kMany);
+  EXPECT_EQ(pieces->root, toml::parse(text));
+  EXPECT_EQ(pieces->root.at_path("ipvs.service").as_array()->size(), kMany);
 
   const std::string no_ipvs_table = "[global]\nrouter_id = \"lb\"\n" + services(kMany);
   auto implicit = parseInPieces(no_ipvs_table);
   ASSERT_TRUE(implicit);
-  EXPECT_EQ(*implicit, toml::parse(no_ipvs_table));
+  EXPECT_EQ(implicit->root, toml::parse(no_ipvs_table));
 }
 
 TEST(PiecewiseParse, OtherLayoutsAreParsedWhole) {
@@ -75,9 +75,34 @@ TEST(PiecewiseParse, LoadGivesTheSameConfig) {
   LoadResult whole =
       loadString(text + "\n[virt]\n", "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
   ASSERT_TRUE(whole.config);
+  EXPECT_EQ(pieces.config->ipvs.service_fingerprints.size(), kMany);
+  EXPECT_TRUE(whole.config->ipvs.service_fingerprints.empty());
+  pieces.config->ipvs.service_fingerprints.clear();
   EXPECT_EQ(*pieces.config, *whole.config);
   EXPECT_EQ(pieces.config->ipvs.services.size(), kMany);
   EXPECT_EQ(pieces.config->ipvs.services[kMany - 1].real_servers[2].weight, 3);
+}
+
+// A fingerprint changes with its service's text and only with it.
+TEST(PiecewiseParse, FingerprintsFollowEachServiceText) {
+  const std::string text = kHead + services(kMany);
+  std::string changed = text;
+  const std::string weight = "address = \"203.0.113.2:80\"\nweight = 2\n";
+  const auto at = changed.find(weight, changed.find("name = \"s100\""));
+  ASSERT_NE(at, std::string::npos);
+  changed.replace(at, weight.size(), "address = \"203.0.113.2:80\"\nweight = 7\n");
+  auto before = parseInPieces(text);
+  auto after = parseInPieces(changed);
+  ASSERT_TRUE(before && after);
+  ASSERT_EQ(before->service_fingerprints.size(), kMany);
+  ASSERT_EQ(after->service_fingerprints.size(), kMany);
+  for (std::size_t i = 0; i < kMany; ++i) {
+    if (i == 100)
+      EXPECT_NE(before->service_fingerprints[i], after->service_fingerprints[i]);
+    else
+      EXPECT_EQ(before->service_fingerprints[i], after->service_fingerprints[i]) << "service " << i;
+  }
+  EXPECT_NE(before->service_fingerprints[0], before->service_fingerprints[1]);
 }
 
 }  // namespace

@@ -327,6 +327,45 @@ TEST_F(EngineTest, OneServiceChangeRebuildsAndDiffsOnlyThatService) {
   EXPECT_FALSE(kernel->table.contains(ServiceKey::ofEndpoint(Protocol::tcp, ep("198.51.100.3:80"))));
 }
 
+// With the loader's fingerprints an unchanged service is recognised by its
+// fingerprint alone (its fields are not compared: equal fingerprints are
+// trusted); a new fingerprint over equal fields rebuilds nothing.
+TEST_F(EngineTest, FingerprintsDecideWhichServicesChanged) {
+  auto config = threeServices();
+  config.ipvs.service_fingerprints = {11, 12, 13};
+  engine->apply(config);
+  kernel->clearLog();
+
+  auto changed = config;
+  changed.ipvs.services[1].real_servers[0].weight = 5;
+  changed.ipvs.service_fingerprints[1] = 22;
+  engine->apply(changed);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].service.key.address, ep("198.51.100.2:80").address);
+
+  auto same_fingerprint = changed;
+  same_fingerprint.ipvs.services[0].real_servers[0].weight = 7;
+  kernel->clearLog();
+  engine->apply(same_fingerprint);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  EXPECT_TRUE(kernel->executed.empty());
+
+  auto reformatted = changed;
+  reformatted.ipvs.service_fingerprints = {31, 32, 33};
+  engine->apply(reformatted);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  EXPECT_TRUE(kernel->executed.empty());
+
+  // Without fingerprints the fields decide again.
+  auto unfingerprinted = same_fingerprint;
+  unfingerprinted.ipvs.service_fingerprints.clear();
+  engine->apply(unfingerprinted);
+  EXPECT_EQ(engine->desiredBuilds(), 5u);
+  ASSERT_EQ(kernel->executed.size(), 1u);
+  EXPECT_EQ(kernel->executed[0].service.key.address, ep("198.51.100.1:80").address);
+}
+
 // Services listed in another order are the same services: nothing rebuilt,
 // nothing done; a swap of one service for another in one apply is one delete
 // and one add (with its real servers).
@@ -347,6 +386,37 @@ TEST_F(EngineTest, ReorderedOrSwappedServicesAreMatchedByKey) {
   ASSERT_EQ(kernel->executed.size(), 4u);
   EXPECT_EQ(kernel->executed[0].kind, Op::Kind::addService);
   EXPECT_EQ(kernel->executed[3].kind, Op::Kind::deleteService);
+  EXPECT_EQ(kernel->table.size(), 3u);
+}
+
+// With fingerprints, a service replaced by another at its place is one
+// delete and one add; a service that moved to another place is the same service.
+TEST_F(EngineTest, FingerprintedReloadMatchesMovedAndReplacedServices) {
+  auto config = threeServices();
+  config.ipvs.service_fingerprints = {11, 12, 13};
+  engine->apply(config);
+  kernel->clearLog();
+
+  auto swapped = config;
+  swapped.ipvs.services[1].name = "new";
+  swapped.ipvs.services[1].address = ep("198.51.100.9:80");
+  swapped.ipvs.service_fingerprints[1] = 19;
+  engine->apply(swapped);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  ASSERT_EQ(kernel->executed.size(), 4u);
+  EXPECT_EQ(kernel->executed[0].kind, Op::Kind::addService);
+  EXPECT_EQ(kernel->executed[0].service.key.address, ep("198.51.100.9:80").address);
+  EXPECT_EQ(kernel->executed[3].kind, Op::Kind::deleteService);
+  EXPECT_EQ(kernel->executed[3].service.key.address, ep("198.51.100.2:80").address);
+  EXPECT_EQ(kernel->table.size(), 3u);
+
+  auto moved = swapped;
+  std::swap(moved.ipvs.services[0], moved.ipvs.services[1]);
+  std::swap(moved.ipvs.service_fingerprints[0], moved.ipvs.service_fingerprints[1]);
+  kernel->clearLog();
+  engine->apply(moved);
+  EXPECT_EQ(engine->desiredBuilds(), 4u);
+  EXPECT_TRUE(kernel->executed.empty());
   EXPECT_EQ(kernel->table.size(), 3u);
 }
 
