@@ -26,7 +26,7 @@ def main():
             per10k = ticks / 100.0 / checks * 10000 if checks else float("nan")
             lateness = "n/a (not exposed)"
             run_dir = os.path.join(out, f"run-{program}-{mode}")
-            if program != "keepalived":
+            if program.startswith("vipd"):
                 try:
                     after = json.load(open(os.path.join(run_dir, "after.json")))["lateness"]
                     recent = after["recent"]
@@ -35,7 +35,12 @@ def main():
                 except (OSError, ValueError, KeyError, TypeError) as e:
                     lateness = f"unavailable ({e.__class__.__name__})"
             program_name = {"keepalived": "keepalived 2.2.7 checker",
-                            "vipdgraceful": "vipd, close = graceful"}.get(program, "vipd")
+                            "vipdgraceful": "vipd, close = graceful",
+                            "vipdb": "vipd B (VIPD_B)",
+                            "floor": "floor (hc_probe_floor)",
+                            "floorreuse": "floor, socket reused"}.get(program, "vipd")
+            if not program.startswith("vipd") and program != "keepalived":
+                lateness = "n/a"
             print(f"| {program_name} | {mode} | {servers} | {window:.1f} | {checks / window:.0f} | "
                   f"{accepted / window:.0f} | {per10k:.2f} | {ticks / window:.0f} | {int(rss) / 1024:.1f} | {lateness} |")
 

@@ -8,10 +8,14 @@
 # and vipd's checks status after the window (lateness since its start; no
 # status call before or during the window: building it blocks vipd's loop).
 # GRACEFUL=1: also vipd with close = "graceful" (FIN instead of RST), program vipdgraceful.
+# VIPD_B=<vipd binary>: also that vipd (an A/B in one boot), program vipdb.
+# FLOOR=<hc_probe_floor binary>: also the floor (probe_floor.cpp), programs
+# floor (tcp, http) and floorreuse (tcp through connect(AF_UNSPEC)).
 # usage: in_vm.sh OUT_DIR POOL_SERVER VIPD VIPCTL SERVERS SETTLE_S WINDOW_S MODES...
 set -u
 out=$1 pool=$2 vipd=$3 vipctl=$4 servers=$5 settle=$6 window=$7
 shift 7
+vipd_b=${VIPD_B:-} floor=${FLOOR:-}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -25,22 +29,31 @@ run() {  # program mode
   ip netns add "$ns" && ip -n "$ns" link set lo up
   ip netns exec "$ns" "$pool" 80 "$dir/count" >"$dir/pool.log" 2>&1 &
   local pool_pid=$! pid parent=""
-  if [ "$program" != keepalived ]; then
+  case $program in
+  vipd | vipdgraceful)
     ip netns exec "$ns" "$vipd" -f "$out/$program-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
-    pid=$!
-  else
+    pid=$! ;;
+  vipdb)
+    ip netns exec "$ns" "$vipd_b" -f "$out/vipd-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
+    pid=$! ;;
+  floor | floorreuse)
+    local floor_mode=$mode
+    [ "$program" = floorreuse ] && floor_mode=tcp-reuse
+    ip netns exec "$ns" "$floor" "$floor_mode" "$servers" >"$dir/floor.log" 2>&1 &
+    pid=$! ;;
+  keepalived)
     ip netns exec "$ns" keepalived -n -C -R -f "$out/keepalived-$mode.conf" -p "$dir/k.pid" \
       -c "$dir/k-checker.pid" -r "$dir/k-vrrp.pid" -b "$dir/k-bfd.pid" >"$dir/keepalived.log" 2>&1 &
     parent=$!
     for _ in $(seq 100); do [ -s "$dir/k-checker.pid" ] && break; sleep 0.1; done
-    pid=$(cat "$dir/k-checker.pid")
-  fi
+    pid=$(cat "$dir/k-checker.pid") ;;
+  esac
   sleep "$settle"
   local t0 c0 n0 p0 t1 c1 n1 p1 r
   t0=$(date +%s.%N) c0=$(ticks "$pid") n0=$(count "$dir/count") p0=$(passive "$ns")
   sleep "$window"
   t1=$(date +%s.%N) c1=$(ticks "$pid") n1=$(count "$dir/count") p1=$(passive "$ns") r=$(rss "$pid")
-  [ "$program" != keepalived ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
+  [ "${program#vipd}" != "$program" ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$program" "$mode" "$servers" \
     "$(echo "$t1 - $t0" | bc)" "$((c1 - c0))" "$((n1 - n0))" "$r" "$((p1 - p0))" >>"$out/results.tsv"
   if [ "$program" != keepalived ]; then kill -TERM "$pid"; else kill -TERM "$parent"; fi
@@ -54,6 +67,9 @@ run() {  # program mode
 for mode in "$@"; do
   run vipd "$mode"
   [ -n "${GRACEFUL:-}" ] && run vipdgraceful "$mode"
+  [ -n "$vipd_b" ] && run vipdb "$mode"
+  [ -n "$floor" ] && run floor "$mode"
+  [ -n "$floor" ] && [ "$mode" = tcp ] && run floorreuse "$mode"
   run keepalived "$mode"
 done
 cp /var/log/messages "$out/syslog" 2>/dev/null

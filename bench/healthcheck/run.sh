@@ -3,6 +3,8 @@
 # same pool server, equivalent configs. See README.md.
 # usage: bench/healthcheck/run.sh [--servers N] [--settle S] [--window S] [--cpus N] [--modes "tcp http"]
 #   GRACEFUL=1 also runs vipd with close = "graceful" (FIN, not RST) in the same boot.
+#   VIPD_B=<vipd binary> also runs that vipd (an A/B in one boot).
+#   FLOOR=1 also runs hc_probe_floor (the same probes and nothing else; probe_floor.cpp).
 #   BUILD=<build dir> (default build-hc2 beside this repo's root) must hold vipd, vipctl, hc_pool_server.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,7 @@ mkdir -p "$out"
 for mode in $modes; do python3 "$here/configs.py" "$servers" "$mode" "$out" "$out/vipd.sock"; done
 echo "bench dir: $out (servers $servers, settle ${settle}s, window ${window}s, $cpus vCPU)" >&2
 VIPD_VM_SCRATCH=$out "$root/tests/vm/vm-run.sh" --cpus "$cpus" --mem 2048 --timeout 900 -- \
-  env GRACEFUL="${GRACEFUL:-}" "$here/in_vm.sh" "$out" "$build/bench/healthcheck/hc_pool_server" "$build/daemon/vipd" "$build/ctl/vipctl" \
+  env GRACEFUL="${GRACEFUL:-}" VIPD_B="${VIPD_B:-}" FLOOR="${FLOOR:+$build/bench/healthcheck/hc_probe_floor}" \
+  "$here/in_vm.sh" "$out" "$build/bench/healthcheck/hc_pool_server" "$build/daemon/vipd" "$build/ctl/vipctl" \
   "$servers" "$settle" "$window" $modes
 python3 "$here/analyze.py" "$out"
