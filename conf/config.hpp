@@ -169,6 +169,8 @@ struct Ipvs {
   std::optional<bool> sloppy_tcp;                 // a connection may start from any TCP state, not only SYN
   std::optional<bool> expire_quiescent_template;  // drop persistence templates of a weight-0 server
   std::optional<int> conn_reuse_mode;             // 0..2: what a reused source port does (kernel default 1)
+  // Added key: drop NAT real servers' replies IPVS did not translate (ipvs/nat_reply_guard.hpp).
+  bool drop_untranslated_replies = false;
   std::vector<IpvsService> services;
   // Set by the loader when it could (conf/piecewise_parse.hpp): one per
   // service, a hash of the service's text; empty otherwise. A reload skips a

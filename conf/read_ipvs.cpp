@@ -131,6 +131,7 @@ void readIpvs(TableReader& root, Ipvs& ipvs) {
   if (auto on = r.boolean("sloppy_tcp")) ipvs.sloppy_tcp = *on;
   if (auto on = r.boolean("expire_quiescent_template")) ipvs.expire_quiescent_template = *on;
   if (auto mode = r.integer("conn_reuse_mode", 0, 2)) ipvs.conn_reuse_mode = static_cast<int>(*mode);
+  assign(ipvs.drop_untranslated_replies, r.boolean("drop_untranslated_replies"));
   for (auto& [t, path] : r.tables("service")) {
     TableReader service(*t, path, root.context());
     ipvs.services.push_back(readService(service));

@@ -1,12 +1,14 @@
 #include "daemon/subsystems.hpp"
 
 #include "common/log.hpp"
+#include "common/nftables_script.hpp"
 #include "conf/config.hpp"
 #include "daemon/real_server_gate.hpp"
 
 #include "healthcheck/monitor.hpp"
 #include "healthcheck/process_runner.hpp"
 #include "ipvs/engine.hpp"
+#include "ipvs/nat_reply_guard.hpp"
 #include "ipvs/netlink_kernel.hpp"
 #include "virt/host_vnc_ports.hpp"
 #include "virt/manager.hpp"
@@ -27,6 +29,57 @@ struct LinuxPortsHolder {
 class LinuxVrrpEngine : private LinuxPortsHolder, public vrrp::Engine {
  public:
   explicit LinuxVrrpEngine(asio::io_context& io) : LinuxPortsHolder(io), vrrp::Engine(linux_ports.ports()) {}
+};
+
+// IPVS, and the drop of NAT replies it did not translate, which stays with
+// the rules when vipd stops (unless flush_on_stop).
+class IpvsSubsystem : public Subsystem {
+ public:
+  explicit IpvsSubsystem(asio::io_context& io) : engine_(io, std::make_unique<ipvs::NetlinkKernel>()) {}
+
+  ipvs::Engine& engine() { return engine_; }
+
+  std::string name() const override { return engine_.name(); }
+  std::string summary() const override { return engine_.summary(); }
+
+  void apply(const conf::Config& config) override {
+    engine_.apply(config);
+    flush_on_stop_ = config.ipvs.flush_on_stop;
+    guard(ipvs::natReplySources(config.ipvs));
+  }
+
+  nlohmann::json status() const override {
+    auto status = engine_.status();
+    status["nat_reply_guard"] = {{"sources", guarded_}, {"error", guard_error_}};
+    return status;
+  }
+
+  void stop(std::function<void()> done) override {
+    if (flush_on_stop_) guard({});
+    engine_.stop(std::move(done));
+  }
+
+ private:
+  // Also run with no sources, to remove what an earlier run left; a failure
+  // to remove is not worth a warning (e.g. a kernel without nf_tables).
+  void guard(const std::vector<ipvs::ReplySource>& sources) {
+    auto script = ipvs::natReplyGuardScript(sources);
+    if (script == script_) return;
+    auto run = nft_.run(script);
+    guard_error_ = run ? "" : run.error().message();
+    script_ = run ? script : "";  // retried at the next apply
+    if (!run && !sources.empty()) log::warning("ipvs: drop_untranslated_replies: " + guard_error_);
+    if (run && sources.size() != guarded_)
+      log::info("ipvs: dropping untranslated replies of " + std::to_string(sources.size()) + " NAT servers");
+    if (run) guarded_ = sources.size();
+  }
+
+  ipvs::Engine engine_;
+  NftablesScript nft_;
+  std::string script_;
+  std::size_t guarded_ = 0;
+  std::string guard_error_;
+  bool flush_on_stop_ = false;
 };
 
 // The health checks with the process runner their script checks use.
@@ -115,8 +168,8 @@ class VirtSubsystem : public Subsystem {
 }  // namespace
 
 std::vector<std::unique_ptr<Subsystem>> makeSubsystems(asio::io_context& io, conf::LoadOptions* reload) {
-  auto ipvs = std::make_unique<ipvs::Engine>(io, std::make_unique<ipvs::NetlinkKernel>());
-  auto* ipvs_engine = ipvs.get();
+  auto ipvs = std::make_unique<IpvsSubsystem>(io);
+  auto* ipvs_engine = &ipvs->engine();
 
   // Check results and guest states meet in the gate, which tells IPVS.
   auto gate =

@@ -87,21 +87,6 @@ lab_up() {
       _lab_node "$lb" br0 br1
       ip -n "$(lab_ns "$lb")" addr add "198.51.100.$octet/24" dev eth1
       lab_exec "$lb" sysctl -qw net.ipv4.ip_forward=1
-      # A real server's reply that IPVS did not translate (a NAT hand-over
-      # before the connection sync told the new master of that connection)
-      # is dropped instead of forwarded with the real server's address, which
-      # the client would answer with a reset. The client's retransmission then
-      # reaches the new master, which sloppy_tcp and mh's port hash send to
-      # the same real server. IPVS translates replies in the forward hook at
-      # priority 100; this chain runs after it.
-      lab_exec "$lb" nft -f - <<'NFT'
-table ip lab {
-  chain untranslated_replies {
-    type filter hook forward priority 200; policy accept;
-    ip saddr 198.51.100.0/24 tcp sport 80 drop
-  }
-}
-NFT
     else
       _lab_node "$lb" br0
     fi
@@ -185,6 +170,13 @@ drain_timeout = "10s"
 # (weight 0, or already deleted) real server is rescheduled, not sent there.
 sloppy_tcp = true
 expire_nodest_conn = true
+# NAT: a real server's reply that IPVS did not translate (a hand-over before
+# the connection sync told the new master of that connection) is dropped
+# instead of reaching the client with the real server's address, which the
+# client would answer with a reset. The client's or the real server's
+# retransmission then passes: sloppy_tcp and mh's port hash send a client
+# packet to the same real server, and once synced the reply is translated.
+drop_untranslated_replies = true
 
 [[ipvs.service]]
 name = "web"

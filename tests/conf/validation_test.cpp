@@ -183,6 +183,8 @@ const Row kRows[] = {
     {"ExpireNodestConnNotBool", "[ipvs]\nexpire_nodest_conn = 1\n", "ipvs.expire_nodest_conn", 2, 22,
      "expected a boolean, got an integer"},
     {"SloppyTcpNotBool", "[ipvs]\nsloppy_tcp = \"yes\"\n", "ipvs.sloppy_tcp", 2, 14, "expected a boolean"},
+    {"DropUntranslatedRepliesNotBool", "[ipvs]\ndrop_untranslated_replies = 1\n", "ipvs.drop_untranslated_replies", 2,
+     29, "expected a boolean"},
     {"ExpireQuiescentTemplateNotBool", "[ipvs]\nexpire_quiescent_template = 0\n", "ipvs.expire_quiescent_template", 2,
      29, "expected a boolean"},
     // Virt.

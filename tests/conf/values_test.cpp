@@ -134,6 +134,8 @@ TEST(ConfValues, IpvsSysctls) {
   EXPECT_EQ(c.ipvs.sloppy_tcp, false);
   EXPECT_EQ(c.ipvs.expire_quiescent_template, true);
   EXPECT_EQ(c.ipvs.conn_reuse_mode, 0);
+  EXPECT_FALSE(unset.ipvs.drop_untranslated_replies);
+  EXPECT_TRUE(load("[ipvs]\ndrop_untranslated_replies = true\n").ipvs.drop_untranslated_replies);
 }
 
 TEST(ConfValues, VncAndState) {

@@ -138,6 +138,8 @@ check "(4) no request fails across the reload" [ "$(field failed "$out")" = 0 ]
 check "(4) the added rs4 gets traffic ($(served rs4 "$out") requests)" le 1 "$(served rs4 "$out")"
 check "(4) generation 2 runs on lb1" grep -q "generation  2" <(lab_vipctl lb1 status)
 check "(4) generation 2 runs on lb2" grep -q "generation  2" <(lab_vipctl lb2 status)
+[ "$mode" = nat ] && check "(4) lb2 drops rs4's untranslated replies too (drop_untranslated_replies)" \
+  grep -q "$(lab_rs_address rs4) . tcp . 80" <(lab_exec lb2 nft list table inet vipd_nat_replies)
 
 # (5) Both directors restarted one after the other: no request fails.
 # In NAT the real servers' replies pass the director that holds the inside
