@@ -91,7 +91,10 @@ std::string formatIpvs(const json& status) {
   out << "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn Health\n";
   for (const auto& s : status.value("services", json::array())) {
     std::string line = serviceAddress(s) + " " + s.value("scheduler", "");
-    for (const auto& flag : s.value("flags", json::array())) line += " " + text(flag);
+    std::string flags;  // as ipvsadm: "mh (mh-fallback,mh-port)"; persistence follows on its own
+    for (const auto& flag : s.value("flags", json::array()))
+      if (text(flag) != "persistent") flags += (flags.empty() ? "" : ",") + text(flag);
+    if (!flags.empty()) line += " (" + flags + ")";
     if (s.value("persistence_s", 0) > 0) line += " persistent " + std::to_string(s.value("persistence_s", 0));
     std::string name = s.value("name", "");
     line += name.empty() ? "  (not in config)" : "  [" + name + "]";

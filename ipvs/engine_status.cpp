@@ -14,12 +14,14 @@ nlohmann::json statsJson(const Stats& s) {
           {"inbps", s.inbps},       {"outbps", s.outbps}};
 }
 
-nlohmann::json flagsJson(uint32_t flags) {
+// ipvsadm's names: sh and mh give their scheduler flags meanings.
+nlohmann::json flagsJson(uint32_t flags, const std::string& scheduler) {
+  const bool named = scheduler == "sh" || scheduler == "mh";
   nlohmann::json list = nlohmann::json::array();
   if (flags & kFlagPersistent) list.push_back("persistent");
   if (flags & kFlagOnePacket) list.push_back("ops");
-  if (flags & kFlagSchedFallback) list.push_back("sched-flag-1");  // sh/mh fallback
-  if (flags & kFlagSchedPort) list.push_back("sched-flag-2");      // sh/mh port
+  if (flags & kFlagSchedFallback) list.push_back(named ? scheduler + "-fallback" : "sched-flag-1");
+  if (flags & kFlagSchedPort) list.push_back(named ? scheduler + "-port" : "sched-flag-2");
   return list;
 }
 
@@ -93,7 +95,7 @@ nlohmann::json Engine::status() const {
         {"port", key.port},
         {"fwmark", key.fwmark},
         {"scheduler", state.service.scheduler},
-        {"flags", flagsJson(state.service.flags)},
+        {"flags", flagsJson(state.service.flags, state.service.scheduler)},
         {"persistence_s", state.service.timeout},
         {"netmask", state.service.netmask},
         {"sorry_active", found != configured_.end() && found->second.sorry_active},

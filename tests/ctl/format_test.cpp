@@ -94,6 +94,20 @@ TEST(FormatIpvs, LooksLikeIpvsadmWithAHealthColumn) {
       << out;
 }
 
+TEST(FormatIpvs, SchedulerFlagsInParenthesesAndPersistenceOnce) {
+  json s = {{"services",
+             {{{"name", "tls"},
+               {"family", "inet"},
+               {"protocol", "tcp"},
+               {"address", "198.51.100.100"},
+               {"port", 443},
+               {"scheduler", "mh"},
+               {"flags", {"persistent", "mh-fallback", "mh-port"}},
+               {"persistence_s", 300}}}}};
+  auto out = formatIpvs(s);
+  EXPECT_TRUE(contains(out, "TCP  198.51.100.100:443 mh (mh-fallback,mh-port) persistent 300  [tls]")) << out;
+}
+
 TEST(FormatChecks, ShowsStateLastResultAndQuorum) {
   json s = {{"summary", "2 checks, 1 failing"},
             {"checks",
