@@ -7,7 +7,7 @@
 
 #include "common/log.hpp"
 #include "virt/domain_xml.hpp"
-#include "virt/libvirt_hypervisor.hpp"
+#include "virt/libvirt_module.hpp"
 #include "virt/vnc_ports.hpp"
 
 namespace vipd::virt {
@@ -42,8 +42,8 @@ Result<std::set<int>> ownGuestVncPorts(Hypervisor& hypervisor) {
 
 std::set<int> vncPortsTakenAskingLibvirt(const conf::Virt& virt, const std::set<int>& ports) {
   return vncPortsTakenByOthers(ports, tcpPortBound, [&] {
-    LibvirtHypervisor hypervisor(virt.uri);
-    auto own = ownGuestVncPorts(hypervisor);
+    const auto hypervisor = makeLibvirtHypervisor(virt.uri);
+    auto own = ownGuestVncPorts(*hypervisor);
     if (own) return *own;
     log::warning("cannot ask libvirt which VNC ports vipd's guests hold: " + own.error().message());
     return std::set<int>{};

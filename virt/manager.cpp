@@ -1,7 +1,7 @@
 #include "virt/manager.hpp"
 
 #include "common/log.hpp"
-#include "virt/libvirt_hypervisor.hpp"
+#include "virt/libvirt_module.hpp"
 #include "virt/rtnetlink_bridge_links.hpp"
 #include "virt/status_json.hpp"
 
@@ -41,13 +41,11 @@ struct Manager::Worker {
 };
 
 Manager::Manager(asio::io_context& io, ManagerOptions options)
-    : Manager(
-          io, options, [](const std::string& uri) { return std::make_unique<LibvirtHypervisor>(uri); },
-          []() -> Result<std::unique_ptr<BridgeLinks>> {
-            auto links = RtnetlinkBridgeLinks::open();
-            if (!links) return links.error();
-            return std::unique_ptr<BridgeLinks>(std::move(*links));
-          }) {}
+    : Manager(io, options, makeLibvirtHypervisor, []() -> Result<std::unique_ptr<BridgeLinks>> {
+        auto links = RtnetlinkBridgeLinks::open();
+        if (!links) return links.error();
+        return std::unique_ptr<BridgeLinks>(std::move(*links));
+      }) {}
 
 Manager::Manager(asio::io_context& io, ManagerOptions options, HypervisorFactory hypervisors, BridgeLinksFactory links)
     : io_(io), options_(options), worker_(std::make_unique<Worker>()), timer_(io) {
