@@ -79,6 +79,10 @@ lab_up() {
   out=$(lab_outside_net)
   _lab_node client br0
   ip -n "$(lab_ns client)" addr add "$out.50/24" dev eth0
+  # NAT: the client's gateway is the director pair too (a LAN client), so a
+  # packet that reaches it with a real server's address is answered with a
+  # reset that reaches the real server (see drop_untranslated_replies).
+  [ "$LAB_MODE" = nat ] && ip -n "$(lab_ns client)" route add default via "$(lab_vip)"
 
   for lb in $LAB_DIRECTORS; do
     local octet

@@ -168,4 +168,21 @@ check "(5) no request fails while both directors restart in turn (client waits $
   [ "$(field failed "$out")" = 0 ]
 check "(5) lb1 is master again at the end" lab_wait_master lb1 10
 
+# (5) continued: a connection opened just before a planned hand-over, with no
+# other traffic, so the old master's kernel still holds its sync entry (sent
+# when 2 s old) when the new master already has the VIPs. DR: the client's
+# packets reach the new master, which sloppy_tcp and mh send to the same real
+# server. NAT: the real server's replies reach it too and are dropped until
+# the sync comes (drop_untranslated_replies); forwarded untranslated, the
+# client would reset the connection.
+lab_stream 40 100 >"$LAB_DIR/handover.json" &
+stream=$!
+sleep 0.3
+lab_stop_director lb1
+wait "$stream"
+stream_out=$(cat "$LAB_DIR/handover.json")
+echo "hand-over: long connection $stream_out"
+check "(5) a connection opened 0.3 s before the hand-over survives it (all 40 lines)" \
+  grep -q '"complete":true,"lines":40' <<<"$stream_out"
+
 summary
