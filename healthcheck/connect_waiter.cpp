@@ -44,35 +44,59 @@ void ConnectWaiter::shutdown() {
   std::vector<Entry> entries = std::move(entries_);
   entries_.clear();
   for (std::size_t fd = 0; fd < entries.size(); ++fd) {
-    if (entries[fd].done) ::close(static_cast<int>(fd));
+    if (entries[fd].in_use) ::close(static_cast<int>(fd));
+  }
+  for (auto& idle : idle_) {
+    for (int fd : idle) ::close(fd);
+    idle.clear();
   }
 }
 
-int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_close, Done done) {
+int ConnectWaiter::takeSocket(const asio::ip::tcp::endpoint& target, bool reset_on_close, int& epoll_op) {
+  std::vector<int>& idle = idle_[target.protocol() == asio::ip::tcp::v6() ? 1 : 0];
+  if (reset_on_close && !idle.empty()) {
+    const int fd = idle.back();
+    idle.pop_back();
+    epoll_op = EPOLL_CTL_MOD;
+    return fd;
+  }
+  epoll_op = EPOLL_CTL_ADD;
   const int fd = ::socket(target.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  const ::linger reset{1, 0};
+  if (fd >= 0 && reset_on_close && ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
+  return fd;
+}
+
+int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_close, Done done) {
+  int epoll_op = EPOLL_CTL_ADD;
+  const int fd = takeSocket(target, reset_on_close, epoll_op);
   boost::system::error_code ec;
-  if (fd < 0) {
+  if (fd < 0 ||
+      (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
     ec = lastError();
   } else {
-    const ::linger reset{1, 0};
-    if ((reset_on_close && ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) != 0) ||
-        (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
-      ec = lastError();
-    } else {
-      if (static_cast<std::size_t>(fd) >= entries_.size()) entries_.resize(static_cast<std::size_t>(fd) + 1);
-      Entry& entry = entries_[static_cast<std::size_t>(fd)];
-      ::epoll_event event{};
-      event.events = EPOLLOUT | EPOLLONESHOT;
-      event.data.u64 = eventData(fd, entry.generation);
-      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) {
-        entry.done = std::move(done);
-        ++pending_;
-        return fd;
-      }
-      ec = lastError();
+    if (static_cast<std::size_t>(fd) >= entries_.size()) entries_.resize(static_cast<std::size_t>(fd) + 1);
+    Entry& entry = entries_[static_cast<std::size_t>(fd)];
+    ::epoll_event event{};
+    event.events = EPOLLOUT | EPOLLONESHOT;
+    event.data.u64 = eventData(fd, entry.generation);
+    if (::epoll_ctl(epoll_fd_, epoll_op, fd, &event) == 0) {
+      entry.done = std::move(done);
+      entry.in_use = true;
+      entry.reusable = reset_on_close;
+      entry.v6 = target.protocol() == asio::ip::tcp::v6();
+      ++pending_;
+      return fd;
     }
-    ::close(fd);
+    ec = lastError();
   }
+  // A kept socket stays kept (connect may fail at once, e.g. refused on loopback); a new one is closed.
+  if (fd >= 0) keepOrClose(fd, reset_on_close && epoll_op == EPOLL_CTL_MOD, target.protocol() == asio::ip::tcp::v6());
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
   return -1;
 }
@@ -80,10 +104,23 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
 void ConnectWaiter::close(int fd) {
   if (fd < 0 || shut_down_) return;
   Entry& entry = entries_.at(static_cast<std::size_t>(fd));
+  if (!entry.in_use) return;
   if (entry.done) --pending_;
   entry.done = nullptr;
-  ++entry.generation;
-  ::close(fd);  // also leaves the epoll set
+  entry.in_use = false;
+  ++entry.generation;  // an event still queued for this connect (e.g. the HUP of the disconnect) is ignored
+  keepOrClose(fd, entry.reusable, entry.v6);
+}
+
+void ConnectWaiter::keepOrClose(int fd, bool reusable, bool v6) {
+  std::vector<int>& idle = idle_[v6 ? 1 : 0];
+  ::sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  if (reusable && idle.size() < kMaxIdle && ::connect(fd, &unspec, sizeof unspec) == 0) {
+    idle.push_back(fd);
+  } else {
+    ::close(fd);  // also leaves the epoll set
+  }
 }
 
 void ConnectWaiter::waitForEvents() {

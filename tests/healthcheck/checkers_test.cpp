@@ -124,6 +124,90 @@ TEST_F(CheckersTest, ConnectWaiterAnswersEachConnectOnce) {
   for (int i = 0; i < 2 * kEach; ++i) waiter.close(sockets[i]);
 }
 
+// A socket that resets on close is kept after close() (disconnected through
+// connect(AF_UNSPEC)) and taken by the next connect: each connection is still
+// a new one that the server sees reset; a refused connect or one ended while
+// its SYN was unanswered leaves no error behind for the next; FIN sockets are
+// never kept.
+TEST_F(CheckersTest, ConnectWaiterReusesResetSockets) {
+  ConnectWaiter& waiter = asio::use_service<ConnectWaiter>(io);
+  asio::ip::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
+  listener.listen(0);  // accept queue of one: a second connection's SYN is dropped
+  const asio::ip::tcp::endpoint up = listener.local_endpoint();
+  asio::ip::tcp::endpoint refused;
+  {
+    asio::ip::tcp::acceptor closed(io, {asio::ip::make_address("127.0.0.1"), 0});
+    refused = closed.local_endpoint();
+  }
+  auto connectOnce = [&](const asio::ip::tcp::endpoint& target, bool reset, int& fd) {
+    std::optional<boost::system::error_code> result;
+    fd = waiter.connect(target, reset, [&](const boost::system::error_code& ec) { result = ec; });
+    EXPECT_TRUE(runUntil(io, [&] { return result.has_value(); }, 3s));
+    return result.value_or(asio::error::timed_out);
+  };
+  auto serverReads = [&] {
+    asio::ip::tcp::socket accepted(io);
+    asio::ip::tcp::endpoint peer;
+    listener.accept(accepted, peer);  // the peer from accept(): a reset socket has none any more
+    char byte = 0;
+    boost::system::error_code ec;
+    accepted.read_some(asio::buffer(&byte, 1), ec);
+    return std::make_pair(ec, peer.port());
+  };
+
+  int first = -1, fd = -1;
+  ASSERT_FALSE(connectOnce(up, true, first));
+  waiter.close(first);
+  EXPECT_EQ(waiter.idle(), 1u);
+  const auto [first_read, first_port] = serverReads();
+  EXPECT_EQ(first_read, asio::error::connection_reset) << first_read.message();
+
+  ASSERT_FALSE(connectOnce(up, true, fd));
+  EXPECT_EQ(fd, first);  // the same socket
+  EXPECT_EQ(waiter.idle(), 0u);
+  waiter.close(fd);
+  waiter.close(fd);  // idempotent: kept once
+  EXPECT_EQ(waiter.idle(), 1u);
+  const auto [second_read, second_port] = serverReads();
+  EXPECT_EQ(second_read, asio::error::connection_reset) << second_read.message();
+  EXPECT_NE(second_port, first_port);  // a new connection
+
+  // Refused at once (fd -1, the socket kept) or later (closed here); kept either way.
+  EXPECT_EQ(connectOnce(refused, true, fd), asio::error::connection_refused);
+  waiter.close(fd);
+  EXPECT_EQ(waiter.idle(), 1u);
+  ASSERT_FALSE(connectOnce(up, true, fd));
+  EXPECT_EQ(fd, first);
+  waiter.close(fd);
+  serverReads();
+
+  // Fill the accept queue; the next SYN goes unanswered and the connect is ended while pending.
+  asio::ip::tcp::socket queued(io);
+  queued.connect(up);
+  bool answered = false;
+  fd = waiter.connect(up, true, [&](const boost::system::error_code&) { answered = true; });
+  EXPECT_EQ(fd, first);
+  io.run_for(100ms);
+  ASSERT_FALSE(answered);
+  waiter.close(fd);
+  io.run_for(50ms);  // the disconnect's HUP, if any, must not reach anyone
+  EXPECT_FALSE(answered);
+  queued.close();
+  serverReads();  // frees the queue
+  ASSERT_FALSE(connectOnce(up, true, fd));
+  EXPECT_EQ(fd, first);
+  waiter.close(fd);
+  serverReads();
+
+  // close = "graceful" (FIN): a fresh socket, closed, not kept.
+  ASSERT_FALSE(connectOnce(up, false, fd));
+  EXPECT_NE(fd, first);
+  waiter.close(fd);
+  EXPECT_EQ(waiter.idle(), 1u);
+  EXPECT_EQ(serverReads().first, asio::error::eof);
+  EXPECT_EQ(waiter.pending(), 0u);
+}
+
 TEST_F(CheckersTest, HttpHealthyAnswerPasses) {
   const ProbeResult result = http([](auto& c) {
     c.expect_body = "from vipd";
