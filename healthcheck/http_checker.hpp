@@ -26,8 +26,8 @@ class HttpChecker : public Checker {
 
  private:
   asio::io_context& io_;
-  CheckSpec spec_;
-  std::string request_;
+  std::shared_ptr<const CheckSpec> spec_;  // shared with the attempts
+  std::shared_ptr<const std::string> request_;
   std::shared_ptr<const ResponseJudge> judge_;  // regex and digest prepared once per check
   std::unique_ptr<asio::ssl::context> tls_;
   std::string trust_error_;  // the ca_file could not be loaded
