@@ -1,7 +1,7 @@
 #pragma once
-// sd_notify (service_manager.hpp): readiness, reload and stop announcements,
+// sd_notify through libsystemd: readiness, reload and stop announcements,
 // and the watchdog keep-alive at half of WatchdogSec. Outside systemd every
-// call is a no-op (no NOTIFY_SOCKET).
+// call is a no-op (libsystemd checks NOTIFY_SOCKET).
 #include "common/asio.hpp"
 
 namespace vipd::daemon {
