@@ -18,8 +18,9 @@ std::vector<std::string> candidatePaths() {
   std::vector<std::string> paths;
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) paths.push_back((exe.parent_path() / kLibvirtModuleFile).string());
-  paths.push_back(std::string(VIPD_MODULE_DIR) + "/" + kLibvirtModuleFile);
+  if (ec) return paths;
+  paths.push_back(exe.parent_path() / kLibvirtModuleFile);  // the build tree
+  paths.push_back((exe.parent_path() / VIPD_MODULE_FROM_SBIN / kLibvirtModuleFile).lexically_normal());
   return paths;
 }
 

@@ -14,7 +14,7 @@ inline constexpr const char* kLibvirtModuleFile = "vipd-libvirt.so";
 inline constexpr const char* kLibvirtModuleFactory = "vipd_libvirt_hypervisor";
 
 // A LibvirtHypervisor from the module, loaded on the first call (from the
-// executable's directory, else VIPD_MODULE_DIR) and kept for the process.
+// executable's directory, else VIPD_MODULE_INSTALL_DIR beside its sbin) and kept for the process.
 // When it cannot be loaded: a hypervisor whose every call fails with why.
 std::unique_ptr<Hypervisor> makeLibvirtHypervisor(const std::string& uri);
 
