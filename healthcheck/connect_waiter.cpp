@@ -76,8 +76,7 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
   int epoll_op = EPOLL_CTL_ADD;
   const int fd = takeSocket(target, reset_on_close, epoll_op);
   boost::system::error_code ec;
-  if (fd < 0 ||
-      (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
+  if (fd < 0 || (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 && errno != EINPROGRESS)) {
     ec = lastError();
   } else {
     if (static_cast<std::size_t>(fd) >= entries_.size()) entries_.resize(static_cast<std::size_t>(fd) + 1);

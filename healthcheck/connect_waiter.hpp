@@ -65,7 +65,7 @@ class ConnectWaiter : public asio::io_context::service {
   int epoll_fd_ = -1;
   asio::posix::stream_descriptor epoll_;
   std::vector<Entry> entries_;  // by descriptor
-  std::vector<int> idle_[2];     // disconnected sockets, still in the epoll set; IPv4, IPv6
+  std::vector<int> idle_[2];    // disconnected sockets, still in the epoll set; IPv4, IPv6
   std::size_t pending_ = 0;
   bool shut_down_ = false;
 };

@@ -18,7 +18,8 @@ using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 class HttpAttempt : public ProbeAttempt {
  public:
   HttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec, std::shared_ptr<const std::string> request,
-              std::shared_ptr<const ResponseJudge> judge, asio::ssl::context* tls, std::function<void(ProbeResult)> done)
+              std::shared_ptr<const ResponseJudge> judge, asio::ssl::context* tls,
+              std::function<void(ProbeResult)> done)
       : ProbeAttempt(io, spec->params.timeout, std::move(done)),
         spec_(std::move(spec)),
         request_(std::move(request)),

@@ -55,7 +55,7 @@ struct Target {
   sockaddr_in address{};
   int64_t due = 0;
   int64_t started = 0;
-  int fd = -1;               // tcp, http: open while probing; tcp-reuse: always open
+  int fd = -1;  // tcp, http: open while probing; tcp-reuse: always open
   bool in_flight = false;
   bool awaiting_answer = false;  // http: request sent
   uint32_t generation = 0;       // tells events of an abandoned probe apart
@@ -196,12 +196,13 @@ int main(int argc, char** argv) {
     Target& target = floor.targets[static_cast<std::size_t>(i)];
     target.address.sin_family = AF_INET;
     target.address.sin_port = htons(static_cast<uint16_t>(port));
-    target.address.sin_addr.s_addr = htonl((127u << 24) | (1u << 16) | (static_cast<uint32_t>(i / 250) << 8) |
-                                           static_cast<uint32_t>(i % 250 + 1));
+    target.address.sin_addr.s_addr =
+        htonl((127u << 24) | (1u << 16) | (static_cast<uint32_t>(i / 250) << 8) | static_cast<uint32_t>(i % 250 + 1));
     target.due = begin + i * kSecond / servers;
   }
   // vipd's request (http_exchange.cpp), Host: one target's address (same length).
-  constexpr std::string_view kRequest = "GET / HTTP/1.0\r\nHost: 127.1.0.1\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  constexpr std::string_view kRequest =
+      "GET / HTTP/1.0\r\nHost: 127.1.0.1\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   floor.request.assign(kRequest.begin(), kRequest.end());
 
   // Targets start in cyclic order and each is due 1 s after its start, so the next due one cycles round.
@@ -223,11 +224,13 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "probe_floor %s: %llu probes", argv[1], static_cast<unsigned long long>(floor.done));
   for (int failure = kConnect; failure <= kTimeout; ++failure) {
-    if (floor.failed[failure] > 0) std::fprintf(stderr, ", %llu failed: %s", static_cast<unsigned long long>(floor.failed[failure]), kFailureNames[failure]);
+    if (floor.failed[failure] > 0)
+      std::fprintf(stderr, ", %llu failed: %s", static_cast<unsigned long long>(floor.failed[failure]),
+                   kFailureNames[failure]);
   }
   if (floor.last_error != 0) {
-    std::fprintf(stderr, "; last error: %s, in a probe started %.1f s after the start",
-                 std::strerror(floor.last_error), static_cast<double>(floor.last_failure_at - begin) / kSecond);
+    std::fprintf(stderr, "; last error: %s, in a probe started %.1f s after the start", std::strerror(floor.last_error),
+                 static_cast<double>(floor.last_failure_at - begin) / kSecond);
   }
   std::fprintf(stderr, "\n");
 }

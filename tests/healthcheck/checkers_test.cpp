@@ -115,7 +115,8 @@ TEST_F(CheckersTest, ConnectWaiterAnswersEachConnectOnce) {
     }));
   }
   waiter.close(sockets.back());  // closed before it answers: never called
-  ASSERT_TRUE(runUntil(io, [&] { return connected == kEach && failed == kEach; }, 5s))
+  ASSERT_TRUE(runUntil(
+      io, [&] { return connected == kEach && failed == kEach; }, 5s))
       << connected << " connected, " << failed << " refused";
   io.poll();
   for (int i = 0; i < 2 * kEach; ++i) EXPECT_EQ(answers[i], 1) << i;
@@ -142,7 +143,8 @@ TEST_F(CheckersTest, ConnectWaiterReusesResetSockets) {
   auto connectOnce = [&](const asio::ip::tcp::endpoint& target, bool reset, int& fd) {
     std::optional<boost::system::error_code> result;
     fd = waiter.connect(target, reset, [&](const boost::system::error_code& ec) { result = ec; });
-    EXPECT_TRUE(runUntil(io, [&] { return result.has_value(); }, 3s));
+    EXPECT_TRUE(runUntil(
+        io, [&] { return result.has_value(); }, 3s));
     return result.value_or(asio::error::timed_out);
   };
   auto serverReads = [&] {
