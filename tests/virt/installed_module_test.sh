@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `cmake --install` into a temporary prefix: the installed vipd finds its
-# libvirt module there (not in the build tree) and makes a bridge through
-# libvirt's in-process test driver, in a network namespace of its own (root).
+# `cmake --install` into a temporary prefix: the installed vipd, given a
+# [virt] config (libvirt's in-process test driver, one bridge), loads its
+# libvirt module from there, not from the build tree. In a network namespace
+# of its own (root).
 set -euo pipefail
 build=$1
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for a network namespace"; exit 0; }
@@ -34,4 +35,4 @@ for _ in $(seq 50); do
 done
 grep -q "virt: loaded $module" "$dir/log" || { echo "FAIL: vipd did not load $module:"; cat "$dir/log"; exit 1; }
 ip -n "$ns" link show br-inst >/dev/null || { echo "FAIL: no bridge:"; cat "$dir/log"; exit 1; }
-echo "PASS: installed vipd loaded $module and made its bridge"
+echo "PASS: installed vipd loaded $module"
