@@ -55,8 +55,6 @@ Forwarding forwardingFromConfig(conf::Forwarding forwarding) {
   return Forwarding::dr;
 }
 
-namespace {
-
 Protocol protocolFromConfig(conf::Protocol protocol) {
   switch (protocol) {
     case conf::Protocol::udp:
@@ -68,6 +66,8 @@ Protocol protocolFromConfig(conf::Protocol protocol) {
   }
   return Protocol::tcp;
 }
+
+namespace {
 
 uint8_t prefixOfMask(const IpAddress& mask) {
   int length = 0;

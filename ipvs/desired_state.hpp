@@ -43,6 +43,7 @@ struct DesiredState {
 // The kernel form of one configured service (key, scheduler, flags, persistence).
 Service serviceFromConfig(const conf::IpvsService& config);
 Forwarding forwardingFromConfig(conf::Forwarding forwarding);
+Protocol protocolFromConfig(conf::Protocol protocol);
 
 // Healthy real servers get their configured weight; failed ones are left out
 // (drained, then deleted), or kept at weight 0 with inhibit_on_failure.

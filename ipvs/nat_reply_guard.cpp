@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ipvs/desired_state.hpp"
+
 namespace vipd::ipvs {
 
 std::vector<ReplySource> natReplySources(const conf::Ipvs& ipvs) {
@@ -20,24 +22,12 @@ std::vector<ReplySource> natReplySources(const conf::Ipvs& ipvs) {
 
 namespace {
 
-const char* protocolName(conf::Protocol protocol) {
-  switch (protocol) {
-    case conf::Protocol::udp:
-      return "udp";
-    case conf::Protocol::sctp:
-      return "sctp";
-    case conf::Protocol::tcp:
-      break;
-  }
-  return "tcp";
-}
-
 std::string elements(const std::vector<ReplySource>& sources, Family family) {
   std::string list;
   for (const auto& s : sources)
     if (s.address.family == family)
-      list += (list.empty() ? "" : ", ") + s.address.str() + " . " + protocolName(s.protocol) + " . " +
-              std::to_string(s.port);
+      list += (list.empty() ? "" : ", ") + s.address.str() + " . " +
+              std::string(protocolName(protocolFromConfig(s.protocol))) + " . " + std::to_string(s.port);
   return list;
 }
 
