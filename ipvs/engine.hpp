@@ -123,8 +123,7 @@ class Engine final : public Subsystem {
   conf::Ipvs config_;  // the settings; services are in configured_ (never copied whole)
   std::map<ServiceKey, Configured> configured_;
   std::map<std::string, ServiceKey> by_name_;
-  std::vector<Configured*> order_;      // configured_ in the last config's order (map nodes are stable)
-  std::vector<uint64_t> fingerprints_;  // the last config's service fingerprints (order_'s), or empty
+  std::vector<Configured*> order_;  // configured_ in the last config's order (map nodes are stable)
   uint64_t generation_ = 0;
   Table desired_;               // what the config and health ask, kept service by service
   std::set<ServiceKey> dirty_;  // services changed since the last reconcile

@@ -25,8 +25,6 @@ void Engine::updateServices(const conf::Ipvs& ipvs) {
     updateAt(ipvs, *positions, changes);
   else
     updateAll(ipvs, changes);
-  const bool fingerprinted = ipvs.service_fingerprints.size() == ipvs.services.size();
-  fingerprints_ = fingerprinted ? ipvs.service_fingerprints : std::vector<uint64_t>{};
   for (const auto& key : changes.keys)
     if (auto it = configured_.find(key); it != configured_.end()) {
       by_name_[it->second.config.name] = key;
@@ -39,17 +37,18 @@ void Engine::updateServices(const conf::Ipvs& ipvs) {
   for (const auto& key : changes.keys) rebuildDesired(key);
 }
 
-// The positions whose fingerprint differs from the last config's, when both
-// configs list the same number of services, all fingerprinted, and the last
-// one listed each configured service once. Otherwise nullopt: compare all.
+// The positions whose fingerprint differs from the one the service at that
+// place holds (0 when the last config had none), when this config is
+// fingerprinted, lists as many services as the last one, and the last one
+// listed each configured service once. Otherwise nullopt: compare all.
 std::optional<std::vector<std::size_t>> Engine::changedPositions(const conf::Ipvs& ipvs) const {
   const auto& fingerprints = ipvs.service_fingerprints;
-  if (fingerprints.size() != ipvs.services.size() || fingerprints.size() != fingerprints_.size() ||
-      order_.size() != fingerprints_.size() || configured_.size() != order_.size())
+  if (fingerprints.size() != ipvs.services.size() || fingerprints.size() != order_.size() ||
+      configured_.size() != order_.size())
     return std::nullopt;
   std::vector<std::size_t> positions;
   for (std::size_t i = 0; i < fingerprints.size(); ++i)
-    if (fingerprints[i] == 0 || fingerprints[i] != fingerprints_[i]) positions.push_back(i);
+    if (fingerprints[i] == 0 || fingerprints[i] != order_[i]->fingerprint) positions.push_back(i);
   return positions;
 }
 

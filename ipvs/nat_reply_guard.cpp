@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/nft_table.hpp"
 #include "ipvs/desired_state.hpp"
 
 namespace vipd::ipvs {
@@ -34,28 +35,25 @@ std::string elements(const std::vector<ReplySource>& sources, Family family) {
 }  // namespace
 
 std::string natReplyGuardScript(const std::vector<ReplySource>& sources) {
-  std::string table = std::string("inet ") + kNatReplyTable;
-  // "add" then "delete" in one transaction: removes the table whether or not it exists.
-  std::string script = "add table " + table + "\ndelete table " + table + "\n";
-  if (sources.empty()) return script;
-  script += "table " + table + " {\n";
+  const std::string table = std::string("inet ") + kNatReplyTable;
+  if (sources.empty()) return nftReplaceTable(table, "");
   struct FamilySet {
     Family family;
     const char* set;
     const char* type;
     const char* match;
   };
-  std::string rules;
+  std::string sets, rules;
   for (const auto& f :
        {FamilySet{Family::v4, "v4", "ipv4_addr", "ip saddr"}, FamilySet{Family::v6, "v6", "ipv6_addr", "ip6 saddr"}}) {
     auto list = elements(sources, f.family);
     if (list.empty()) continue;
-    script += std::string("  set ") + f.set + " {\n    type " + f.type + " . inet_proto . inet_service\n" +
-              "    elements = { " + list + " }\n  }\n";
+    sets += std::string("  set ") + f.set + " {\n    type " + f.type + " . inet_proto . inet_service\n" +
+            "    elements = { " + list + " }\n  }\n";
     rules += std::string("    ") + f.match + " . meta l4proto . th sport @" + f.set + " counter drop\n";
   }
-  return script + "  chain untranslated_replies {\n    type filter hook forward priority " +
-         std::to_string(kNatReplyChainPriority) + "; policy accept;\n" + rules + "  }\n}\n";
+  return nftReplaceTable(table, sets + "  chain untranslated_replies {\n    type filter hook forward priority " +
+                                    std::to_string(kNatReplyChainPriority) + "; policy accept;\n" + rules + "  }\n");
 }
 
 }  // namespace vipd::ipvs

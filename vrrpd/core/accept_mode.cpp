@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/nft_table.hpp"
+
 namespace vipd::vrrp {
 
 std::vector<IpAddress> addressesToGuard(const std::vector<AcceptModeView>& instances) {
@@ -27,18 +29,16 @@ std::string addressSet(const std::vector<IpAddress>& addresses, Family family) {
 }  // namespace
 
 std::string nftGuardScript(const std::vector<IpAddress>& guarded) {
-  std::string table = std::string("inet ") + kNftTable;
-  // "add" then "delete" in one transaction: removes the table whether or not it exists.
-  std::string script = "add table " + table + "\ndelete table " + table + "\n";
-  if (guarded.empty()) return script;
-  script += "table " + table + " {\n  chain accept_mode {\n    type filter hook input priority " +
-            std::to_string(kGuardChainPriority) + "; policy accept;\n";
-  if (auto v4 = addressSet(guarded, Family::v4); !v4.empty()) script += "    ip daddr " + v4 + " drop\n";
+  const std::string table = std::string("inet ") + kNftTable;
+  if (guarded.empty()) return nftReplaceTable(table, "");
+  std::string rules;
+  if (auto v4 = addressSet(guarded, Family::v4); !v4.empty()) rules += "    ip daddr " + v4 + " drop\n";
   if (auto v6 = addressSet(guarded, Family::v6); !v6.empty()) {
-    script += "    ip6 daddr " + v6 + " icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n";
-    script += "    ip6 daddr " + v6 + " drop\n";
+    rules += "    ip6 daddr " + v6 + " icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n";
+    rules += "    ip6 daddr " + v6 + " drop\n";
   }
-  return script + "  }\n}\n";
+  return nftReplaceTable(table, "  chain accept_mode {\n    type filter hook input priority " +
+                                    std::to_string(kGuardChainPriority) + "; policy accept;\n" + rules + "  }\n");
 }
 
 }  // namespace vipd::vrrp
