@@ -27,8 +27,10 @@ const char* levelName(Level level) {
 
 void setMinimumLevel(Level level) { minimum = level; }
 
+bool enabled(Level level) { return static_cast<int>(level) <= static_cast<int>(minimum); }
+
 void write(Level level, std::string_view message) {
-  if (static_cast<int>(level) > static_cast<int>(minimum)) return;
+  if (!enabled(level)) return;
   std::string line;
   if (to_journal) {
     line = "<" + std::to_string(static_cast<int>(level)) + ">" + levelName(level) + ": ";

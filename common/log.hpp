@@ -9,6 +9,8 @@ namespace vipd::log {
 enum class Level { debug = 7, info = 6, notice = 5, warning = 4, error = 3 };
 
 void setMinimumLevel(Level level);
+// Whether a message of this level would be written (to skip building one that would not).
+bool enabled(Level level);
 void write(Level level, std::string_view message);
 
 inline void debug(std::string_view m) { write(Level::debug, m); }

@@ -38,7 +38,7 @@ void RealServerGate::configure(const conf::Ipvs& ipvs) {
 
 void RealServerGate::checkResult(const std::string& service, const Endpoint& server, bool healthy) {
   ServerKey key{service, server};
-  checks_[key] = healthy;
+  if (healthy ? failing_checks_.erase(key) == 0 : !failing_checks_.insert(key).second) return;  // no change
   restart_after_.checkResult(serverId(service, server), healthy, now_());
   publish(key);
   rearm();
@@ -76,8 +76,7 @@ void RealServerGate::rearm() {
 }
 
 bool RealServerGate::healthy(const ServerKey& key) const {
-  auto check = checks_.find(key);
-  bool checks_pass = check == checks_.end() || check->second;
+  const bool checks_pass = !failing_checks_.contains(key);
   auto guest = guest_of_.find(key);
   if (guest == guest_of_.end()) return checks_pass;
   auto running = running_.find(guest->second);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -51,8 +52,8 @@ class RealServerGate {
   RestartSink restart_;
   WakeSink wake_;
   std::map<ServerKey, std::string> guest_of_;  // only servers that name a guest
-  std::map<ServerKey, bool> checks_;           // absent = healthy (no check, or none reported yet)
-  std::map<std::string, bool> running_;        // absent = not known to run
+  std::set<ServerKey> failing_checks_;   // only failing ones: a passing report of a new server costs nothing
+  std::map<std::string, bool> running_;  // absent = not known to run
   std::map<ServerKey, bool> published_;
   virt::RestartAfterClock restart_after_;
   std::optional<Time> wake_at_;

@@ -2,7 +2,9 @@
 // The kernel port over generic netlink (libnl-genl-3, family "IPVS"). One
 // socket, opened on first use and reused; batches of changes are pipelined
 // (many requests in flight, acknowledgements matched by sequence number).
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 
@@ -44,12 +46,21 @@ class NetlinkKernel final : public Kernel {
   Status transact(const genl::Request& request, const ReplyHandler& onReply = {});
   // Sends one request without NLM_F_ACK; only an error reply (queued during the send) is read.
   Status transactWithoutAck(const genl::Request& request);
-  Status sendBatch(std::span<const Op> ops, std::span<Status> results);
+  // Encoded batches ready to send, at most this many ahead of the kernel.
+  static constexpr std::size_t kBatchesAhead = 4;
+  struct Batch {
+    nl::Bytes bytes;  // the requests, reused from call to call
+    uint32_t first_sequence = 0;
+    std::span<const Op> ops;
+    std::span<Status> results;
+  };
+  void encode(Batch& batch, std::span<const Op> ops, std::span<Status> results);
+  Status transmit(Batch& batch);
 
   std::size_t window_;
   nl_sock* socket_ = nullptr;
   int family_ = -1;
-  nl::Bytes batch_;     // reused: the requests of one batch
+  std::array<Batch, kBatchesAhead> batches_;
   nl::Bytes received_;  // reused: one datagram of answers
 };
 

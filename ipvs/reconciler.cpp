@@ -1,5 +1,6 @@
 #include "ipvs/reconciler.hpp"
 
+#include <array>
 #include <iterator>
 
 namespace vipd::ipvs {
@@ -11,9 +12,10 @@ bool drainExpired(const DiffInput& in, const DestinationRef& ref) {
   return it != in.drains.end() && in.now - it->second >= in.drain_timeout;
 }
 
-}  // namespace
-
-namespace {
+const ServiceState* find(const Table& table, const ServiceKey& key) {
+  auto it = table.find(key);
+  return it == table.end() ? nullptr : &it->second;
+}
 
 // The ops of the diff, by group; one service at a time.
 struct DiffGroups {
@@ -50,19 +52,42 @@ struct DiffGroups {
     }
   }
 
+  // In the order they must reach the kernel.
+  std::array<std::vector<Op>*, 6> inOrder() { return {&adds, &updates, &destChanges, &drains, &destDeletes, &deletes}; }
+
   std::vector<Op> ops() {
     std::vector<Op> ops;
-    ops.reserve(adds.size() + updates.size() + destChanges.size() + drains.size() + destDeletes.size() +
-                deletes.size());
-    for (auto* group : {&adds, &updates, &destChanges, &drains, &destDeletes, &deletes})
+    std::size_t count = 0;
+    for (auto* group : inOrder()) count += group->size();
+    ops.reserve(count);
+    for (auto* group : inOrder())
       ops.insert(ops.end(), std::make_move_iterator(group->begin()), std::make_move_iterator(group->end()));
     return ops;
   }
 };
 
-const ServiceState* find(const Table& table, const ServiceKey& key) {
-  auto it = table.find(key);
-  return it == table.end() ? nullptr : &it->second;
+// A cold start adds every real server: room for them at once, not by doubling (page faults cost under emulation).
+void reserveForColdStart(DiffGroups& groups) {
+  if (!groups.in.actual.empty()) return;
+  std::size_t destinations = 0;
+  for (const auto& [key, want] : groups.in.desired) destinations += want.destinations.size();
+  groups.adds.reserve(groups.in.desired.size());
+  groups.destChanges.reserve(destinations);
+}
+
+DiffGroups diffGroups(const DiffInput& in) {
+  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
+  reserveForColdStart(groups);
+  for (const auto& [key, want] : in.desired) groups.service(key, &want, find(in.actual, key));
+  for (const auto& [key, have] : in.actual)
+    if (!in.desired.contains(key)) groups.service(key, nullptr, &have);
+  return groups;
+}
+
+DiffGroups diffGroups(const DiffInput& in, const std::set<ServiceKey>& scope) {
+  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
+  for (const auto& key : scope) groups.service(key, find(in.desired, key), find(in.actual, key));
+  return groups;
 }
 
 // The drain clock of one service, recomputed.
@@ -79,19 +104,9 @@ void trackServiceDrains(DrainClock& drains, const DrainClock& before, const Serv
 
 }  // namespace
 
-std::vector<Op> diff(const DiffInput& in) {
-  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
-  for (const auto& [key, want] : in.desired) groups.service(key, &want, find(in.actual, key));
-  for (const auto& [key, have] : in.actual)
-    if (!in.desired.contains(key)) groups.service(key, nullptr, &have);
-  return groups.ops();
-}
+std::vector<Op> diff(const DiffInput& in) { return diffGroups(in).ops(); }
 
-std::vector<Op> diff(const DiffInput& in, const std::set<ServiceKey>& scope) {
-  DiffGroups groups{in, {}, {}, {}, {}, {}, {}};
-  for (const auto& key : scope) groups.service(key, find(in.desired, key), find(in.actual, key));
-  return groups.ops();
-}
+std::vector<Op> diff(const DiffInput& in, const std::set<ServiceKey>& scope) { return diffGroups(in, scope).ops(); }
 
 void trackDrains(DrainClock& drains, const Table& desired, const Table& actual, Clock::time_point now) {
   DrainClock next;
@@ -136,21 +151,26 @@ bool needsReread(const Error& error) {
   return error.code.category() == std::system_category() && (err == EEXIST || err == ENOENT || err == ESRCH);
 }
 
-// Applies one round; returns whether an EEXIST / ENOENT asks for a re-read.
-bool applyRound(Kernel& kernel, const std::vector<Op>& ops, Table& actual, ApplyReport& report) {
-  report.planned += ops.size();
-  if (ops.empty()) return false;
-  const auto results = kernel.executeAll(ops);
+// Applies one round, group after group (not merged into one list: at a cold
+// start that copy alone was tens of megabytes); returns whether an EEXIST /
+// ENOENT asks for a re-read.
+bool applyRound(Kernel& kernel, DiffGroups groups, Table& actual, ApplyReport& report) {
   bool reread = false;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (results[i].ok()) {
-      applyToTable(actual, ops[i]);
-      ++report.applied;
-    } else {
-      ++report.failed;
-      report.errors.push_back(results[i].error());
-      report.failed_services.insert(ops[i].service.key);
-      reread = reread || needsReread(results[i].error());
+  for (const std::vector<Op>* group : groups.inOrder()) {
+    const std::vector<Op>& ops = *group;
+    report.planned += ops.size();
+    if (ops.empty()) continue;
+    const auto results = kernel.executeAll(ops);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (results[i].ok()) {
+        applyToTable(actual, ops[i]);
+        ++report.applied;
+      } else {
+        ++report.failed;
+        report.errors.push_back(results[i].error());
+        report.failed_services.insert(ops[i].service.key);
+        reread = reread || needsReread(results[i].error());
+      }
     }
   }
   return reread;
@@ -162,7 +182,7 @@ ApplyReport reconcile(Kernel& kernel, const Table& desired, Table& actual, const
                       DrainClock& drains, Clock::time_point now, Duration drain_timeout, const std::set<ServiceKey>* scope) {
   ApplyReport report;
   const DiffInput input{desired, actual, owned, drains, now, drain_timeout};
-  const bool reread = applyRound(kernel, scope ? diff(input, *scope) : diff(input), actual, report);
+  const bool reread = applyRound(kernel, scope ? diffGroups(input, *scope) : diffGroups(input), actual, report);
   if (reread) {
     // Our picture of the kernel was wrong somewhere: re-read all of it, diff all of it.
     ++report.rereads;
@@ -172,7 +192,7 @@ ApplyReport reconcile(Kernel& kernel, const Table& desired, Table& actual, const
     } else {
       actual = std::move(*fresh);
       trackDrains(drains, desired, actual, now);
-      applyRound(kernel, diff({desired, actual, owned, drains, now, drain_timeout}), actual, report);
+      applyRound(kernel, diffGroups({desired, actual, owned, drains, now, drain_timeout}), actual, report);
     }
     scope = nullptr;
   }
