@@ -172,7 +172,7 @@ struct Ipvs {
   // Added key: drop NAT real servers' replies IPVS did not translate (ipvs/nat_reply_guard.hpp).
   bool drop_untranslated_replies = false;
   std::vector<IpvsService> services;
-  // Set by the loader when it could (conf/piecewise_parse.hpp): one per
+  // Set by the loader when it could (conf/piecewise_read.hpp): one per
   // service, a hash of the service's text; empty otherwise. A reload skips a
   // service whose fingerprint is unchanged without comparing its fields.
   std::vector<uint64_t> service_fingerprints;

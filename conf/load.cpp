@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "conf/piecewise_parse.hpp"
+#include "conf/piecewise_read.hpp"
 #include "conf/sections.hpp"
 
 namespace vipd::conf {
@@ -14,34 +14,49 @@ std::string Diagnostic::str() const {
 
 namespace {
 
+// Every section of root into config (its services too, when it has them).
+void readSections(const toml::table& root, Context& ctx, Config& config) {
+  TableReader r(root, "", ctx);
+  readGlobal(r, config.global);
+  readVrrp(r, config);
+  readIpvs(r, config.ipvs);
+  readVirt(r, config.virt);
+}
+
 LoadResult read(const toml::table& root, const std::string& file_name, const LoadOptions& options) {
   Context ctx(file_name, options);
   ctx.setDocument(root);
   Config config;
   config.path = file_name;
-  {
-    TableReader r(root, "", ctx);
-    readGlobal(r, config.global);
-    readVrrp(r, config);
-    readIpvs(r, config.ipvs);
-    readVirt(r, config.virt);
-  }
+  readSections(root, ctx, config);
   validate(config, ctx);
   if (ctx.failed()) return LoadResult{std::nullopt, ctx.takeDiagnostics()};
   return LoadResult{std::move(config), {}};
 }
 
+// Many services: parsed and read in pieces (piecewise_read.hpp). Their
+// positions are relative to a piece, so any diagnostic means nullopt: the
+// caller loads the file whole to report them.
+std::optional<Config> loadInPieces(std::string_view text, const std::string& file_name, const LoadOptions& options) {
+  auto pieces = readInPieces(text, options);
+  if (!pieces) return std::nullopt;
+  // The services' paths are not in this document: validate() only looks them up to report.
+  Context ctx(file_name, options);
+  ctx.setDocument(pieces->head);
+  Config config;
+  config.path = file_name;
+  readSections(pieces->head, ctx, config);
+  config.ipvs.services = std::move(pieces->services);
+  validate(config, ctx);
+  if (ctx.failed()) return std::nullopt;
+  config.ipvs.service_fingerprints = std::move(pieces->service_fingerprints);
+  return config;
+}
+
 }  // namespace
 
 LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options) {
-  // Many services: parsed in pieces (piecewise_parse.hpp). Their positions are
-  // relative to a piece, so a file with any error is read again whole below.
-  if (auto pieces = parseInPieces(text)) {
-    auto loaded = read(pieces->root, file_name, options);
-    if (loaded.config && loaded.config->ipvs.services.size() == pieces->service_fingerprints.size())
-      loaded.config->ipvs.service_fingerprints = std::move(pieces->service_fingerprints);
-    if (loaded.config) return loaded;
-  }
+  if (auto config = loadInPieces(text, file_name, options)) return LoadResult{std::move(config), {}};
   toml::table root;
   try {
     // No source path: toml++ would then share it with every node (a reference count per node).

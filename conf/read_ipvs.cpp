@@ -118,6 +118,11 @@ void readSync(TableReader& r, IpvsSync& sync) {
 
 }  // namespace
 
+IpvsService readIpvsService(const toml::table& table, std::string path, Context& ctx) {
+  TableReader r(table, std::move(path), ctx);
+  return readService(r);
+}
+
 void readIpvs(TableReader& root, Ipvs& ipvs) {
   const toml::table* table = root.table("ipvs");
   if (!table) return;
@@ -132,10 +137,7 @@ void readIpvs(TableReader& root, Ipvs& ipvs) {
   if (auto on = r.boolean("expire_quiescent_template")) ipvs.expire_quiescent_template = *on;
   if (auto mode = r.integer("conn_reuse_mode", 0, 2)) ipvs.conn_reuse_mode = static_cast<int>(*mode);
   assign(ipvs.drop_untranslated_replies, r.boolean("drop_untranslated_replies"));
-  for (auto& [t, path] : r.tables("service")) {
-    TableReader service(*t, path, root.context());
-    ipvs.services.push_back(readService(service));
-  }
+  for (auto& [t, path] : r.tables("service")) ipvs.services.push_back(readIpvsService(*t, path, root.context()));
   if (const toml::table* sync = r.table("sync")) {
     TableReader s(*sync, "ipvs.sync", root.context());
     ipvs.sync.emplace();

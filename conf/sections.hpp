@@ -9,6 +9,9 @@ void readGlobal(TableReader& root, Global& global);
 void readVrrp(TableReader& root, Config& config);
 std::vector<HealthCheck> readChecks(TableReader& parent, std::string_view key);
 void readIpvs(TableReader& root, Ipvs& ipvs);
+// One [[ipvs.service]] table found at `path` ("ipvs.service[3]"): readIpvs() reads
+// each of its services with it, and so do the pieces of a large file (piecewise_read.hpp).
+IpvsService readIpvsService(const toml::table& table, std::string path, Context& ctx);
 void readVirt(TableReader& root, Virt& virt);
 
 // Reports a script path problem (see script_safety.hpp) at `path`.

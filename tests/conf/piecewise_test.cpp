@@ -1,12 +1,13 @@
-// Large files parsed in pieces give the same document as one parse, or fall
-// back to one parse; errors keep their exact positions.
+// Large files parsed and read in pieces give the same config as one load, or
+// fall back to one load; errors keep their exact positions.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "conf/load.hpp"
-#include "conf/piecewise_parse.hpp"
+#include "conf/piecewise_read.hpp"
 
 namespace vipd::conf {
 namespace {
@@ -14,85 +15,201 @@ namespace {
 const std::string kHead =
     "[global]\nrouter_id = \"lb\"\n\n[ipvs]\nflush_on_stop = true\n\n[ipvs.sync]\ninterface = \"eth1\"\n";
 
+const LoadOptions kOptions{.check_files = false, .vnc_ports_taken = {}};
+
+// Services that use most of what a service can say, so that reading them in
+// pieces is compared on more than names and addresses.
 std::string services(std::size_t count) {
   std::string text;
   for (std::size_t i = 0; i < count; ++i) {
-    text += "\n[[ipvs.service]]\nname = \"s" + std::to_string(i) + "\"\naddress = \"198.51.100." +
-            std::to_string(i % 250 + 1) + ":" + std::to_string(1000 + i / 250) + "\"\n";
-    if (i % 7 == 0) text += "[ipvs.service.check]\ntype = \"tcp\"\n";
-    for (int r = 1; r <= 3; ++r)
+    const std::string n = std::to_string(i);
+    text += "\n[[ipvs.service]]\nname = \"s" + n + "\"\n";
+    if (i % 11 == 4)
+      text += "fwmark = " + std::to_string(i + 1) + "\nfamily = \"inet\"\n";
+    else
+      text += "address = \"198.51.100." + std::to_string(i % 250 + 1) + ":" + std::to_string(1000 + i / 250) + "\"\n";
+    if (i % 5 == 1) text += "scheduler = \"sh\"\nscheduler_flags = [\"port\"]\n";
+    if (i % 6 == 2) text += "persistence = \"300s\"\npersistence_netmask = \"255.255.255.0\"\n";
+    if (i % 13 == 5) text += "sorry_server = \"192.0.2.1:80\"\nquorum = 2\n";
+    if (i % 7 == 0)
+      text += "[ipvs.service.check]\ntype = \"tcp\"\n";
+    else if (i % 9 == 3)
+      text +=
+          "[ipvs.service.check]\ntype = \"http\"\npath = \"/health\"\nexpect_status = [200, 204]\n"
+          "expect_body = \"^o[k]+$\"\nexpect_body_regex = true\ninterval = \"" +
+          n + "s\"\n";
+    for (int r = 1; r <= 3; ++r) {
       text += "[[ipvs.service.real_server]]\naddress = \"203.0.113." + std::to_string(r) +
-              ":80\"\nweight = " + std::to_string(r) + "\n";
+              ":80\"\nweight = " + std::to_string(r + static_cast<int>(i % 3)) + "\n";
+      if (r == 2 && i % 4 == 0) text += "forwarding = \"nat\"\nupper_threshold = 100\nlower_threshold = 10\n";
+    }
   }
   return text;
 }
 
-const std::size_t kMany = 3 * kServicesPerPiece + 5;
+const std::size_t kMany = 300;  // in 5 pieces, the last one short
 
-TEST(PiecewiseParse, SameDocumentAsOneParse) {
+// Each service's text hashed, as the fingerprints are defined (piecewise_read.hpp).
+std::vector<uint64_t> fingerprintsOf(const std::string& text) {
+  std::vector<std::size_t> starts;
+  for (auto at = text.find("\n[[ipvs.service]]\n"); at != std::string::npos;
+       at = text.find("\n[[ipvs.service]]\n", at + 1))
+    starts.push_back(at + 1);
+  std::vector<uint64_t> hashes;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const std::size_t end = i + 1 < starts.size() ? starts[i + 1] : text.size();
+    hashes.push_back(std::hash<std::string_view>{}(std::string_view(text).substr(starts[i], end - starts[i])));
+  }
+  return hashes;
+}
+
+// The same services behind a table the pieces do not allow: loaded whole.
+LoadResult loadWhole(const std::string& text) { return loadString(text + "\n[virt]\n", "big.toml", kOptions); }
+
+int lineOf(const std::string& text, std::size_t at) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+}
+
+TEST(PiecewiseRead, LoadGivesTheSameConfigAsOneLoad) {
   const std::string text = kHead + services(kMany);
-  auto pieces = parseInPieces(text);
-  ASSERT_TRUE(pieces);
-  EXPECT_EQ(pieces->root, toml::parse(text));
-  EXPECT_EQ(pieces->root.at_path("ipvs.service").as_array()->size(), kMany);
-
-  const std::string no_ipvs_table = "[global]\nrouter_id = \"lb\"\n" + services(kMany);
-  auto implicit = parseInPieces(no_ipvs_table);
-  ASSERT_TRUE(implicit);
-  EXPECT_EQ(implicit->root, toml::parse(no_ipvs_table));
-}
-
-TEST(PiecewiseParse, OtherLayoutsAreParsedWhole) {
-  EXPECT_FALSE(parseInPieces(kHead + services(kServicesPerPiece))) << "few services";
-  EXPECT_FALSE(parseInPieces(kHead + services(kMany) + "\n[virt]\nuri = \"qemu:///system\"\n")) << "a table after";
-  EXPECT_FALSE(parseInPieces("[ipvs]\nservice = []\n" + services(kMany))) << "ipvs.service in the head";
-  EXPECT_FALSE(parseInPieces("ipvs = { flush_on_stop = true }\n" + services(kMany))) << "inline ipvs table";
-  EXPECT_FALSE(parseInPieces("[[ipvs.service.real_server]]\naddress = \"203.0.113.1:80\"\n" + services(kMany)));
-  // A header-like line inside a multi-line string splits nothing silently: the piece does not parse.
-  EXPECT_FALSE(parseInPieces(kHead + "notes = \"\"\"\n[[ipvs.service]]\n\"\"\"\n" + services(kMany)));
-}
-
-TEST(PiecewiseParse, ErrorsAreReportedAtTheirLineInTheWholeFile) {
-  std::string text = kHead + services(kMany);
-  const std::string bad = "name = \"s150\"\n";
-  const auto at = text.find(bad);
-  ASSERT_NE(at, std::string::npos);
-  text.insert(at + bad.size(), "weight_of_nothing = 1\n");
-  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n')) + 1;
-  LoadResult result = loadString(text, "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
-  EXPECT_FALSE(result.config);
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].key_path, "ipvs.service[150].weight_of_nothing");
-  EXPECT_EQ(result.errors[0].line, line);
-  EXPECT_EQ(result.errors[0].column, 1);
-}
-
-TEST(PiecewiseParse, LoadGivesTheSameConfig) {
-  const std::string text = kHead + services(kMany);
-  LoadResult pieces = loadString(text, "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
+  ASSERT_TRUE(readInPieces(text, kOptions)) << "the pieces are used";
+  LoadResult pieces = loadString(text, "big.toml", kOptions);
   ASSERT_TRUE(pieces.config);
-  // The same services behind a table the pieces do not allow: parsed whole.
-  LoadResult whole =
-      loadString(text + "\n[virt]\n", "big.toml", LoadOptions{.check_files = false, .vnc_ports_taken = {}});
+  LoadResult whole = loadWhole(text);
   ASSERT_TRUE(whole.config);
-  EXPECT_EQ(pieces.config->ipvs.service_fingerprints.size(), kMany);
   EXPECT_TRUE(whole.config->ipvs.service_fingerprints.empty());
+  EXPECT_EQ(pieces.config->ipvs.service_fingerprints, fingerprintsOf(text));
   pieces.config->ipvs.service_fingerprints.clear();
   EXPECT_EQ(*pieces.config, *whole.config);
-  EXPECT_EQ(pieces.config->ipvs.services.size(), kMany);
-  EXPECT_EQ(pieces.config->ipvs.services[kMany - 1].real_servers[2].weight, 3);
+
+  const auto& read = pieces.config->ipvs.services;
+  ASSERT_EQ(read.size(), kMany);
+  EXPECT_TRUE(pieces.config->ipvs.flush_on_stop);
+  ASSERT_TRUE(pieces.config->ipvs.sync);
+  EXPECT_EQ(pieces.config->ipvs.sync->interface, "eth1");
+  EXPECT_EQ(read[kMany - 1].name, "s" + std::to_string(kMany - 1));
+  EXPECT_EQ(read[kMany - 1].real_servers[2].weight, 3 + static_cast<int>((kMany - 1) % 3));
+  EXPECT_EQ(read[4].fwmark, 5u);
+  EXPECT_EQ(read[12].checks.at(0).type, CheckType::http);
+  EXPECT_TRUE(read[12].checks.at(0).expect_body_regex);
+  EXPECT_EQ(read[200].real_servers[1].forwarding, Forwarding::nat);
+
+  const std::string no_ipvs_table = "[global]\nrouter_id = \"lb\"\n" + services(kMany);
+  LoadResult implicit = loadString(no_ipvs_table, "big.toml", kOptions);
+  ASSERT_TRUE(implicit.config);
+  EXPECT_EQ(implicit.config->ipvs.service_fingerprints.size(), kMany);
+  implicit.config->ipvs.service_fingerprints.clear();
+  EXPECT_EQ(*implicit.config, *loadWhole(no_ipvs_table).config);
+}
+
+TEST(PiecewiseRead, OneReaderOrManyReadTheSame) {
+  const std::string text = kHead + services(kMany);
+  auto one = readInPieces(text, kOptions, 1);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->head, toml::parse(kHead));
+  EXPECT_EQ(one->services.size(), kMany);
+  for (unsigned readers : {2u, 3u, 5u, 8u, 50u}) {
+    auto many = readInPieces(text, kOptions, readers);
+    ASSERT_TRUE(many) << readers;
+    EXPECT_EQ(many->head, one->head) << readers;
+    EXPECT_EQ(many->services, one->services) << readers;
+    EXPECT_EQ(many->service_fingerprints, one->service_fingerprints) << readers;
+  }
+  const std::string two_pieces = kHead + services(kServicesPerPiece + 1);
+  auto alone = readInPieces(two_pieces, kOptions, 1);
+  auto crowd = readInPieces(two_pieces, kOptions, 8);
+  ASSERT_TRUE(alone && crowd);
+  EXPECT_EQ(crowd->services, alone->services);
+  EXPECT_EQ(crowd->services.size(), kServicesPerPiece + 1);
+}
+
+TEST(PiecewiseRead, OtherLayoutsAreLoadedWhole) {
+  EXPECT_FALSE(readInPieces(kHead + services(kServicesPerPiece), kOptions)) << "few services";
+  EXPECT_FALSE(readInPieces(kHead + services(kMany) + "\n[virt]\nuri = \"qemu:///system\"\n", kOptions))
+      << "a table after";
+  EXPECT_FALSE(readInPieces("[ipvs]\nservice = []\n" + services(kMany), kOptions)) << "ipvs.service in the head";
+  EXPECT_FALSE(readInPieces("ipvs = { flush_on_stop = true }\n" + services(kMany), kOptions)) << "inline ipvs table";
+  EXPECT_FALSE(readInPieces("ipvs = 1\n" + services(kMany), kOptions)) << "ipvs not a table";
+  EXPECT_FALSE(
+      readInPieces("[[ipvs.service.real_server]]\naddress = \"203.0.113.1:80\"\n" + services(kMany), kOptions));
+  // A header-like line inside a multi-line string splits nothing silently: the piece does not parse.
+  EXPECT_FALSE(readInPieces(kHead + "notes = \"\"\"\n[[ipvs.service]]\n\"\"\"\n" + services(kMany), kOptions));
+}
+
+// An unknown key in service 200 (the fourth piece): the whole load reports it where it is.
+TEST(PiecewiseRead, ErrorsAreReportedAtTheirLineInTheWholeFile) {
+  std::string text = kHead + services(kMany);
+  const std::string name = "name = \"s200\"\n";
+  const auto at = text.find(name);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + name.size(), "weight_of_nothing = 1\n");
+  EXPECT_FALSE(readInPieces(text, kOptions));
+  LoadResult result = loadString(text, "big.toml", kOptions);
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].str(), "big.toml:" + std::to_string(lineOf(text, at) + 1) +
+                                        ":1: ipvs.service[200].weight_of_nothing: unknown key");
+  LoadResult whole = loadWhole(text);
+  ASSERT_EQ(whole.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].str(), whole.errors[0].str());
+}
+
+TEST(PiecewiseRead, AValueOutOfRangeInAPieceFallsBack) {
+  std::string text = kHead + services(kMany);
+  const std::string weight = "weight = 3\n";
+  const auto at = text.find(weight, text.find("name = \"s250\""));
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, weight.size(), "weight = 70000\n");
+  EXPECT_FALSE(readInPieces(text, kOptions));
+  LoadResult result = loadString(text, "big.toml", kOptions);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].key_path, "ipvs.service[250].real_server[1].weight");
+  EXPECT_EQ(result.errors[0].line, lineOf(text, at));
+  EXPECT_EQ(result.errors[0].column, 10);
+}
+
+// Across pieces only validate() sees a clash; positions come from the whole load.
+TEST(PiecewiseRead, AValidationErrorFallsBack) {
+  std::string text = kHead + services(kMany);
+  const std::string name = "name = \"s270\"\n";
+  const auto at = text.find(name);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, name.size(), "name = \"s3\"\n");
+  auto pieces = readInPieces(text, kOptions);
+  ASSERT_TRUE(pieces) << "each piece reads alone";
+  LoadResult result = loadString(text, "big.toml", kOptions);
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  const int first_line = lineOf(text, text.find("name = \"s3\"\n"));
+  EXPECT_EQ(result.errors[0].str(), "big.toml:" + std::to_string(lineOf(text, at)) +
+                                        ":8: ipvs.service[270].name: duplicate service name (first at line " +
+                                        std::to_string(first_line) + ")");
+}
+
+TEST(PiecewiseRead, APieceThatDoesNotParseFallsBack) {
+  std::string text = kHead + services(kMany);
+  const std::string name = "name = \"s200\"\n";
+  const auto at = text.find(name);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + name.size(), "quorum = = 1\n");
+  EXPECT_FALSE(readInPieces(text, kOptions));
+  LoadResult result = loadString(text, "big.toml", kOptions);
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].key_path, "(syntax)");
+  EXPECT_EQ(result.errors[0].line, lineOf(text, at) + 1);
 }
 
 // A fingerprint changes with its service's text and only with it.
-TEST(PiecewiseParse, FingerprintsFollowEachServiceText) {
+TEST(PiecewiseRead, FingerprintsFollowEachServiceText) {
   const std::string text = kHead + services(kMany);
   std::string changed = text;
-  const std::string weight = "address = \"203.0.113.2:80\"\nweight = 2\n";
+  const std::string weight = "address = \"203.0.113.2:80\"\nweight = 3\n";
   const auto at = changed.find(weight, changed.find("name = \"s100\""));
   ASSERT_NE(at, std::string::npos);
   changed.replace(at, weight.size(), "address = \"203.0.113.2:80\"\nweight = 7\n");
-  auto before = parseInPieces(text);
-  auto after = parseInPieces(changed);
+  auto before = readInPieces(text, kOptions);
+  auto after = readInPieces(changed, kOptions);
   ASSERT_TRUE(before && after);
   ASSERT_EQ(before->service_fingerprints.size(), kMany);
   ASSERT_EQ(after->service_fingerprints.size(), kMany);
@@ -103,6 +220,7 @@ TEST(PiecewiseParse, FingerprintsFollowEachServiceText) {
       EXPECT_EQ(before->service_fingerprints[i], after->service_fingerprints[i]) << "service " << i;
   }
   EXPECT_NE(before->service_fingerprints[0], before->service_fingerprints[1]);
+  EXPECT_EQ(after->services[100].real_servers[1].weight, 7);
 }
 
 }  // namespace
