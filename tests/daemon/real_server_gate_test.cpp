@@ -67,6 +67,14 @@ TEST_F(GateTest, PlainServersFollowTheirChecksOnly) {
   EXPECT_EQ(told.front(), Told("web", "198.51.100.11:80", false));
 }
 
+TEST_F(GateTest, RepeatedReportsTellNothingNew) {
+  gate.configure(ipvs);
+  told.clear();
+  const Endpoint plain = *Endpoint::parse("198.51.100.11:80");
+  for (bool healthy : {true, true, false, false, true, true}) gate.checkResult("web", plain, healthy);
+  EXPECT_EQ(told, (std::vector<Told>{{"web", "198.51.100.11:80", false}, {"web", "198.51.100.11:80", true}}));
+}
+
 TEST_F(GateTest, AServerThatStopsNamingAGuestComesBack) {
   gate.configure(ipvs);
   ipvs.services[0].real_servers[1].guest.clear();
