@@ -87,6 +87,7 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
     if (::epoll_ctl(epoll_fd_, epoll_op, fd, &event) == 0) {
       entry.done = std::move(done);
       entry.in_use = true;
+      entry.connecting = true;
       entry.reusable = reset_on_close;
       entry.v6 = target.protocol() == asio::ip::tcp::v6();
       ++pending_;
@@ -98,6 +99,24 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
   if (fd >= 0) keepOrClose(fd, reset_on_close && epoll_op == EPOLL_CTL_MOD, target.protocol() == asio::ip::tcp::v6());
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
   return -1;
+}
+
+void ConnectWaiter::wait(int fd, uint32_t events, Done done) {
+  boost::system::error_code ec(EBADF, boost::system::system_category());  // not a connected socket of ours
+  if (!shut_down_ && fd >= 0 && static_cast<std::size_t>(fd) < entries_.size()) {
+    Entry& entry = entries_[static_cast<std::size_t>(fd)];
+    ::epoll_event event{};
+    event.events = events | EPOLLONESHOT;
+    event.data.u64 = eventData(fd, entry.generation);
+    if (entry.in_use && !entry.done && ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) {
+      entry.done = std::move(done);
+      entry.connecting = false;
+      ++pending_;
+      return;
+    }
+    if (entry.in_use && !entry.done) ec = lastError();
+  }
+  asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
 }
 
 void ConnectWaiter::close(int fd) {
@@ -147,7 +166,7 @@ void ConnectWaiter::drain() {
       --pending_;
       int error = 0;
       socklen_t size = sizeof error;
-      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+      if (entry.connecting && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
       done(boost::system::error_code(error, boost::system::system_category()));
     }
   } while (ready == static_cast<int>(events.size()));

@@ -13,6 +13,11 @@
 // and connect() takes one back with epoll_ctl(MOD). A probe through a kept
 // socket costs connect, epoll_ctl, getsockopt(SO_ERROR) and connect(AF_UNSPEC):
 // 4 system calls, and no socket allocated or freed. Still a full handshake.
+//
+// Plain http checks use it too: after the connect, waitReadable() / waitWritable()
+// re-arm the same socket (one epoll_ctl(MOD)) for the response and, rarely, the request.
+#include <sys/epoll.h>
+
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -41,6 +46,10 @@ class ConnectWaiter : public asio::io_context::service {
   // called any more. Idempotent per connect. A reset socket is kept for a
   // later connect (up to kMaxIdle per address family), others are closed.
   void close(int fd);
+  // Calls `done` once, later, when a connected socket from connect() can be
+  // read (or has an error or hung up: the read then says which) / written.
+  void waitReadable(int fd, Done done) { wait(fd, EPOLLIN, std::move(done)); }
+  void waitWritable(int fd, Done done) { wait(fd, EPOLLOUT, std::move(done)); }
   std::size_t pending() const { return pending_; }
   std::size_t idle() const { return idle_[0].size() + idle_[1].size(); }
 
@@ -51,11 +60,13 @@ class ConnectWaiter : public asio::io_context::service {
     Done done;
     uint32_t generation = 0;  // tells an event of an ended connect apart from the next one's
     bool in_use = false;      // between connect() and close()
+    bool connecting = false;  // the awaited event ends a connect: its result is SO_ERROR
     bool reusable = false;    // resets on close: connect(AF_UNSPEC) can keep it
     bool v6 = false;
   };
 
   int takeSocket(const asio::ip::tcp::endpoint& target, bool reset_on_close, int& epoll_op);
+  void wait(int fd, uint32_t events, Done done);
   // Disconnects `fd` and keeps it for a later connect, or closes it.
   void keepOrClose(int fd, bool reusable, bool v6);
   void shutdown() override;

@@ -3,9 +3,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
 #include <array>
+#include <variant>
 
 #include "healthcheck/check_socket.hpp"
+#include "healthcheck/connect_waiter.hpp"
 #include "healthcheck/http_exchange.hpp"
 
 namespace vipd::healthcheck {
@@ -15,43 +19,150 @@ namespace {
 using boost::system::error_code;
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
-class HttpAttempt : public ProbeAttempt {
+// A response arriving piece by piece.
+class ResponseBuffer {
  public:
-  HttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec, std::shared_ptr<const std::string> request,
-              std::shared_ptr<const ResponseJudge> judge, asio::ssl::context* tls,
-              std::function<void(ProbeResult)> done)
-      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
-        spec_(std::move(spec)),
-        request_(std::move(request)),
-        judge_(std::move(judge)),
-        plain_(io) {
-    if (tls != nullptr) tls_ = std::make_unique<TlsStream>(io, *tls);
+  char* chunk() { return chunk_.data(); }
+  std::size_t chunkSize() const { return chunk_.size(); }
+  // After `n` more bytes in chunk() (`ended`: the server closed): an error, or whether the response is whole.
+  std::variant<bool, std::string> add(std::size_t n, bool ended) {
+    text_.append(chunk_.data(), n);
+    if (text_.size() > HttpChecker::kMaxResponse) return std::string("response larger than 1 MiB");
+    const auto expected = expectedResponseLength(text_);
+    return ended || (expected && text_.size() >= *expected);
+  }
+  // Empty when the response passes.
+  std::string verdict(const ResponseJudge& judge) const {
+    auto parsed = parseHttpResponse(text_);
+    if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+    return judge.judge(std::get<HttpResponse>(parsed));
   }
 
-  void failSoon(const std::string& error) {
-    asio::post(plain_.get_executor(), [self = shared_from_this(), error] { self->fail(error); });
-  }
+ private:
+  std::string text_;
+  std::array<char, 8192> chunk_;  // not zeroed: only what recv wrote is read
+};
+
+// Plain http through the tcp checks' ConnectWaiter: a socket kept from probe
+// to probe (reset, not closed) and no asio socket state. A probe answered in
+// one piece costs 7 system calls: connect, epoll_ctl, getsockopt(SO_ERROR),
+// send, epoll_ctl, recv and the disconnecting connect(AF_UNSPEC).
+class PlainHttpAttempt : public ProbeAttempt {
+ public:
+  PlainHttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec,
+                   std::shared_ptr<const std::string> request, std::shared_ptr<const ResponseJudge> judge,
+                   std::function<void(ProbeResult)> done)
+      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
+        waiter_(asio::use_service<ConnectWaiter>(io)),
+        spec_(std::move(spec)),
+        request_(std::move(request)),
+        judge_(std::move(judge)) {}
 
   void start() {
     startDeadline();
-    auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    asyncConnectCheck(socket(), toAsio(spec_->target), !spec_->params.graceful_close, [self](const error_code& ec) {
+    fd_ = waiter_.connect(toAsio(spec_->target), !spec_->params.graceful_close, [self = me()](const error_code& ec) {
       if (ec) return self->fail("connect: " + ec.message());
-      if (self->tls_) return self->handshake();
       self->send();
     });
   }
 
  private:
-  asio::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
+  std::shared_ptr<PlainHttpAttempt> me() { return std::static_pointer_cast<PlainHttpAttempt>(shared_from_this()); }
+  static std::string errnoText() { return error_code(errno, boost::system::system_category()).message(); }
+
+  void send() {
+    while (sent_ < request_->size()) {
+      const ssize_t n = ::send(fd_, request_->data() + sent_, request_->size() - sent_, MSG_NOSIGNAL);
+      if (n >= 0) {
+        sent_ += static_cast<std::size_t>(n);
+      } else if (errno == EAGAIN) {
+        return waiter_.waitWritable(fd_, [self = me()](const error_code& ec) {
+          if (ec) return self->fail("send: " + ec.message());
+          self->send();
+        });
+      } else if (errno != EINTR) {
+        return fail("send: " + errnoText());
+      }
+    }
+    awaitResponse();
+  }
+
+  void awaitResponse() {
+    waiter_.waitReadable(fd_, [self = me()](const error_code& ec) {
+      if (ec) return self->fail("receive: " + ec.message());
+      self->receive();
+    });
+  }
+
+  void receive() {
+    for (;;) {
+      const ssize_t n = ::recv(fd_, response_.chunk(), response_.chunkSize(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return awaitResponse();
+      const std::string error = n < 0 ? errnoText() : "";
+      auto added = response_.add(n < 0 ? 0 : static_cast<std::size_t>(n), n == 0);
+      if (auto* too_large = std::get_if<std::string>(&added)) return fail(*too_large);
+      if (std::get<bool>(added)) return judge();
+      if (!error.empty()) return fail("receive: " + error);
+    }
+  }
+
+  void judge() {
+    const std::string verdict = response_.verdict(*judge_);
+    if (verdict.empty()) return succeed();
+    fail(verdict);
+  }
+
+  void onAbort() override {
+    waiter_.close(fd_);
+    fd_ = -1;
+  }
+
+  ConnectWaiter& waiter_;
+  std::shared_ptr<const CheckSpec> spec_;
+  std::shared_ptr<const std::string> request_;
+  std::shared_ptr<const ResponseJudge> judge_;
+  int fd_ = -1;
+  std::size_t sent_ = 0;
+  ResponseBuffer response_;
+};
+
+// https: an asio socket under an OpenSSL stream.
+class TlsHttpAttempt : public ProbeAttempt {
+ public:
+  TlsHttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec, std::shared_ptr<const std::string> request,
+                 std::shared_ptr<const ResponseJudge> judge, asio::ssl::context& tls,
+                 std::function<void(ProbeResult)> done)
+      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
+        spec_(std::move(spec)),
+        request_(std::move(request)),
+        judge_(std::move(judge)),
+        stream_(io, tls) {}
+
+  void failSoon(const std::string& error) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), error] { self->fail(error); });
+  }
+
+  void start() {
+    startDeadline();
+    auto self = me();
+    asyncConnectCheck(stream_.next_layer(), toAsio(spec_->target), !spec_->params.graceful_close,
+                      [self](const error_code& ec) {
+                        if (ec) return self->fail("connect: " + ec.message());
+                        self->handshake();
+                      });
+  }
+
+ private:
+  std::shared_ptr<TlsHttpAttempt> me() { return std::static_pointer_cast<TlsHttpAttempt>(shared_from_this()); }
 
   void handshake() {
-    SSL* ssl = tls_->native_handle();
+    SSL* ssl = stream_.native_handle();
     const std::string server_name = !spec_->params.sni.empty() ? spec_->params.sni : spec_->params.host;
     const bool name_is_address = server_name.empty() || IpAddress::parse(server_name).has_value();
     if (!name_is_address) SSL_set_tlsext_host_name(ssl, server_name.c_str());
     if (spec_->params.tls_verify) {
-      tls_->set_verify_mode(asio::ssl::verify_peer);
+      stream_.set_verify_mode(asio::ssl::verify_peer);
       // OpenSSL checks the name during chain verification, so a mismatch is
       // reported as X509_V_ERR_HOSTNAME_MISMATCH / IP_ADDRESS_MISMATCH.
       expected_name_ = server_name.empty() ? spec_->target.address.str() : server_name;
@@ -63,17 +174,16 @@ class HttpAttempt : public ProbeAttempt {
         SSL_set1_host(ssl, expected_name_.c_str());
       }
     } else {
-      tls_->set_verify_mode(asio::ssl::verify_none);
+      stream_.set_verify_mode(asio::ssl::verify_none);
     }
-    auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    tls_->async_handshake(asio::ssl::stream_base::client, [self](const error_code& ec) {
+    stream_.async_handshake(asio::ssl::stream_base::client, [self = me()](const error_code& ec) {
       if (ec) return self->fail(self->handshakeError(ec));
       self->send();
     });
   }
 
   std::string handshakeError(const error_code& ec) {
-    const long verify = SSL_get_verify_result(tls_->native_handle());
+    const long verify = SSL_get_verify_result(stream_.native_handle());
     if (spec_->params.tls_verify && verify != X509_V_OK) {
       return "tls: certificate verify failed: " + std::string(X509_verify_cert_error_string(verify)) +
              " (expected name " + expected_name_ + ")";
@@ -82,60 +192,43 @@ class HttpAttempt : public ProbeAttempt {
   }
 
   void send() {
-    auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    auto sent = [self](const error_code& ec, std::size_t) {
+    asio::async_write(stream_, asio::buffer(*request_), [self = me()](const error_code& ec, std::size_t) {
       if (ec) return self->fail("send: " + ec.message());
       self->receive();
-    };
-    if (tls_) {
-      asio::async_write(*tls_, asio::buffer(*request_), sent);
-    } else {
-      asio::async_write(plain_, asio::buffer(*request_), sent);
-    }
+    });
   }
 
   void receive() {
-    auto self = std::static_pointer_cast<HttpAttempt>(shared_from_this());
-    auto received = [self](const error_code& ec, std::size_t n) {
-      if (self->finished()) return;
-      self->response_.append(self->chunk_.data(), n);
-      if (self->response_.size() > HttpChecker::kMaxResponse) return self->fail("response larger than 1 MiB");
-      const auto expected = expectedResponseLength(self->response_);
-      const bool complete = expected && self->response_.size() >= *expected;
-      const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-      if (ec && !ended && !complete) return self->fail("receive: " + ec.message());
-      if (complete || ended) return self->judge();
-      self->receive();
-    };
-    if (tls_) {
-      tls_->async_read_some(asio::buffer(chunk_), received);
-    } else {
-      plain_.async_read_some(asio::buffer(chunk_), received);
-    }
+    stream_.async_read_some(asio::buffer(response_.chunk(), response_.chunkSize()),
+                            [self = me()](const error_code& ec, std::size_t n) {
+                              if (self->finished()) return;
+                              const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+                              auto added = self->response_.add(n, ended);
+                              if (auto* too_large = std::get_if<std::string>(&added)) return self->fail(*too_large);
+                              if (std::get<bool>(added)) return self->judge();
+                              if (ec) return self->fail("receive: " + ec.message());
+                              self->receive();
+                            });
   }
 
   void judge() {
-    auto parsed = parseHttpResponse(response_);
-    if (auto* error = std::get_if<std::string>(&parsed)) return fail(*error);
-    const std::string verdict = judge_->judge(std::get<HttpResponse>(parsed));
+    const std::string verdict = response_.verdict(*judge_);
     if (verdict.empty()) return succeed();
     fail(verdict);
   }
 
   void onAbort() override {
     error_code ignored;
-    socket().close(ignored);
+    stream_.next_layer().close(ignored);
   }
 
   // Shared with the checker, not copied per probe: the attempt may outlive its checker.
   std::shared_ptr<const CheckSpec> spec_;
   std::shared_ptr<const std::string> request_;
   std::shared_ptr<const ResponseJudge> judge_;
-  asio::ip::tcp::socket plain_;
-  std::unique_ptr<TlsStream> tls_;
+  TlsStream stream_;
   std::string expected_name_;  // verified against the certificate
-  std::string response_;
-  std::array<char, 8192> chunk_;  // not zeroed: only what recv wrote is read
+  ResponseBuffer response_;
 };
 
 }  // namespace
@@ -162,7 +255,12 @@ HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
 
 void HttpChecker::probe(std::function<void(ProbeResult)> done) {
   cancel();
-  auto attempt = std::make_shared<HttpAttempt>(io_, spec_, request_, judge_, tls_.get(), std::move(done));
+  if (!tls_) {
+    auto attempt = std::make_shared<PlainHttpAttempt>(io_, spec_, request_, judge_, std::move(done));
+    attempt_ = attempt;
+    return attempt->start();
+  }
+  auto attempt = std::make_shared<TlsHttpAttempt>(io_, spec_, request_, judge_, *tls_, std::move(done));
   attempt_ = attempt;
   if (!trust_error_.empty()) return attempt->failSoon(trust_error_);
   attempt->start();

@@ -137,12 +137,18 @@ TEST(PiecewiseRead, OtherLayoutsAreLoadedWhole) {
 }
 
 // An unknown key in service 200 (the fourth piece): the whole load reports it where it is.
-TEST(PiecewiseRead, ErrorsAreReportedAtTheirLineInTheWholeFile) {
+// The many-service file with `line` inserted after service s200's name; `at`: where that name's line starts.
+std::string withLineInService200(const std::string& line, std::size_t& at) {
   std::string text = kHead + services(kMany);
   const std::string name = "name = \"s200\"\n";
-  const auto at = text.find(name);
-  ASSERT_NE(at, std::string::npos);
-  text.insert(at + name.size(), "weight_of_nothing = 1\n");
+  at = text.find(name);
+  text.insert(at + name.size(), line);
+  return text;
+}
+
+TEST(PiecewiseRead, ErrorsAreReportedAtTheirLineInTheWholeFile) {
+  std::size_t at = 0;
+  const std::string text = withLineInService200("weight_of_nothing = 1\n", at);
   EXPECT_FALSE(readInPieces(text, kOptions));
   LoadResult result = loadString(text, "big.toml", kOptions);
   EXPECT_FALSE(result.config);
@@ -187,11 +193,8 @@ TEST(PiecewiseRead, AValidationErrorFallsBack) {
 }
 
 TEST(PiecewiseRead, APieceThatDoesNotParseFallsBack) {
-  std::string text = kHead + services(kMany);
-  const std::string name = "name = \"s200\"\n";
-  const auto at = text.find(name);
-  ASSERT_NE(at, std::string::npos);
-  text.insert(at + name.size(), "quorum = = 1\n");
+  std::size_t at = 0;
+  const std::string text = withLineInService200("quorum = = 1\n", at);
   EXPECT_FALSE(readInPieces(text, kOptions));
   LoadResult result = loadString(text, "big.toml", kOptions);
   EXPECT_FALSE(result.config);

@@ -219,6 +219,14 @@ TEST_F(CheckersTest, HttpHealthyAnswerPasses) {
   EXPECT_NE(server.last_request.find("GET / HTTP/1.0\r\nHost: www.example.test\r\n"), std::string::npos);
 }
 
+TEST_F(CheckersTest, PlainHttpKeepsItsSocketFromProbeToProbe) {
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(http().success);
+  EXPECT_EQ(server.requests, 3);
+  EXPECT_EQ(asio::use_service<ConnectWaiter>(io).idle(), 1u);  // one socket, reset and kept each time
+  EXPECT_TRUE(http([](auto& c) { c.graceful_close = true; }).success);
+  EXPECT_EQ(asio::use_service<ConnectWaiter>(io).pending(), 0u);
+}
+
 TEST_F(CheckersTest, HttpFailureTable) {
   struct Row {
     const char* what;
