@@ -29,7 +29,8 @@ Instance::Instance(const conf::VrrpInstance& config, const Ports& ports, PacketP
       master_down_timer_(ports.timers->create()),
       preempt_delay_timer_(ports.timers->create()),
       announce_timer_(ports.timers->create()),
-      handover_timer_(ports.timers->create()) {
+      handover_timer_(ports.timers->create()),
+      source_wait_timer_(ports.timers->create()) {
   params_ = makeParams();
   invalidateCaches();
   since_ = ports_.timers->wallClock();
@@ -80,19 +81,40 @@ void Instance::start() {
       }
   }
   primary_ = findPrimaryAddress();
+  if (sourceStillTentative()) return;
   params_ = makeParams();
   invalidateCaches();
   // A tracked fault at start-up goes straight to Fault (no BACKUP on the way for notify scripts).
   feed(tracking_fault_ ? EventKind::fault : EventKind::startup);
 }
 
+// Right after link-up an IPv6 link-local address is tentative for about a
+// second: adverts from it cannot leave, and a node that became MASTER then
+// would hold the VIPs beside the real master. Such an instance stays in INIT
+// and tries again every 100 ms, for at most 5 s (then it starts anyway).
+bool Instance::sourceStillTentative() {
+  constexpr int kMaxWaits = 50;
+  auto tentative = ports_.addresses->tentative(config_.interface, primary_);
+  if (!tentative || !*tentative || source_waits_ >= kMaxWaits) {
+    source_waits_ = 0;
+    return false;
+  }
+  if (source_waits_++ == 0)
+    log::info(config_.name + ": waiting for " + primary_.str() + " to leave duplicate address detection");
+  started_ = false;
+  source_wait_timer_->start(Millis(100), [this] { start(); });
+  return true;
+}
+
 void Instance::shutdown() {
+  source_wait_timer_->cancel();
   feed(EventKind::shutdown);
   announce_timer_->cancel();
   started_ = false;
 }
 
 void Instance::handOver(std::function<void()> released) {
+  source_wait_timer_->cancel();
   released_ = std::move(released);
   feed(Event::gracefulShutdown(handoverCap(config_.version, params_.advertisement_interval)));
   announce_timer_->cancel();

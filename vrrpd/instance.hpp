@@ -90,6 +90,7 @@ class Instance {
   void updateFault();
   Params makeParams() const;
   IpAddress findPrimaryAddress() const;
+  bool sourceStillTentative();
   AdvertExpectation makeExpectation() const;
 
   conf::VrrpInstance config_;
@@ -122,6 +123,8 @@ class Instance {
   std::unique_ptr<Timer> preempt_delay_timer_;
   std::unique_ptr<Timer> announce_timer_;
   std::unique_ptr<Timer> handover_timer_;
+  std::unique_ptr<Timer> source_wait_timer_;  // start() again once the source address is usable
+  int source_waits_ = 0;
   std::deque<std::vector<std::string>> notify_queue_;
   bool notify_running_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards callbacks after destruction

@@ -49,6 +49,10 @@ class AddressPort {
   virtual Status add(const std::string& interface, const IpPrefix& prefix) = 0;     // EEXIST counts as success
   virtual Status remove(const std::string& interface, const IpPrefix& prefix) = 0;  // ENOENT/EADDRNOTAVAIL too
   virtual Result<std::vector<IpPrefix>> list(const std::string& interface) = 0;
+  // Whether `address` on `interface` is still tentative: IPv6 duplicate
+  // address detection runs on it (about a second after the link came up),
+  // and nothing can be sent from it yet.
+  virtual Result<bool> tentative(const std::string& interface, const IpAddress& address) = 0;
 };
 
 struct LinkInfo {

@@ -68,11 +68,15 @@ class FakeAddressPort : public AddressPort {
     auto& s = present[interface];
     return std::vector<IpPrefix>(s.begin(), s.end());
   }
+  Result<bool> tentative(const std::string&, const IpAddress& address) override {
+    return still_tentative.count(address) > 0;
+  }
   bool has(const std::string& interface, const char* prefix) {
     return present[interface].count(*IpPrefix::parse(prefix));
   }
 
   std::map<std::string, std::set<IpPrefix>> present;
+  std::set<IpAddress> still_tentative;
   int adds = 0;
   int removes = 0;
 };

@@ -72,6 +72,37 @@ TEST_F(EngineTest, BecomesMasterAfterMasterDownIntervalAndAnnounces) {
   EXPECT_EQ(engine.status()["instances"][0]["transitions"], 2);
 }
 
+// An IPv6 instance whose link-local source is still in duplicate address detection.
+conf::VrrpInstance tentativeIpv6Instance(fakes::FakeAddressPort& addresses) {
+  conf::VrrpInstance v6 = instanceConfig();
+  v6.version = 3;
+  v6.source_address = ip("fe80::2");
+  v6.virtual_addresses = {*IpPrefix::parse("2001:db8::100/64")};
+  addresses.still_tentative.insert(ip("fe80::2"));
+  return v6;
+}
+
+TEST_F(EngineTest, AnIpv6InstanceWaitsWhileItsLinkLocalIsTentative) {
+  applyInstances({tentativeIpv6Instance(fake.addresses)});
+  EXPECT_EQ(state(), State::initialize);
+  fake.timers.advance(4s);  // master down (3.6 s) would have passed
+  EXPECT_EQ(state(), State::initialize);
+  EXPECT_FALSE(fake.addresses.has("eth0", "2001:db8::100/64"));
+  fake.addresses.still_tentative.clear();
+  fake.timers.advance(100ms);
+  EXPECT_EQ(state(), State::backup);
+  fake.timers.advance(3600ms);
+  EXPECT_EQ(state(), State::master);
+}
+
+TEST_F(EngineTest, AnInstanceWhoseSourceStaysTentativeStartsAfterFiveSeconds) {
+  applyInstances({tentativeIpv6Instance(fake.addresses)});
+  fake.timers.advance(4900ms);
+  EXPECT_EQ(state(), State::initialize);
+  fake.timers.advance(100ms);
+  EXPECT_EQ(state(), State::backup);
+}
+
 TEST_F(EngineTest, BackupFollowsHigherMasterAndAdoptsItsInterval) {
   applyInstances({instanceConfig()});
   for (int i = 0; i < 20; ++i) {

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "vrrpd/linux/netlink_attributes.hpp"
@@ -74,7 +75,7 @@ namespace {
 
 struct ListContext {
   unsigned ifindex;
-  std::vector<IpPrefix>* out;
+  std::vector<RtnetlinkAddressPort::Listed>* out;
 };
 
 int onAddress(const nlmsghdr* nlh, void* data) {
@@ -83,9 +84,11 @@ int onAddress(const nlmsghdr* nlh, void* data) {
   if (ifa->ifa_index != ctx->ifindex) return MNL_CB_OK;
   const void* local = nullptr;
   const void* address = nullptr;
+  uint32_t flags = ifa->ifa_flags;
   forEachAttribute(nlh, sizeof(*ifa), [&](const nlattr* attr) {
     if (mnl_attr_get_type(attr) == IFA_LOCAL) local = mnl_attr_get_payload(attr);
     if (mnl_attr_get_type(attr) == IFA_ADDRESS) address = mnl_attr_get_payload(attr);
+    if (mnl_attr_get_type(attr) == IFA_FLAGS) flags = mnl_attr_get_u32(attr);  // all of them, ifa_flags has 8
   });
   const void* chosen = local ? local : address;
   if (!chosen || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)) return MNL_CB_OK;
@@ -93,13 +96,29 @@ int onAddress(const nlmsghdr* nlh, void* data) {
   p.address.family = ifa->ifa_family == AF_INET ? Family::v4 : Family::v6;
   std::memcpy(p.address.bytes.data(), chosen, p.address.size());
   p.length = ifa->ifa_prefixlen;
-  ctx->out->push_back(p);
+  ctx->out->push_back({p, flags});
   return MNL_CB_OK;
 }
 
 }  // namespace
 
 Result<std::vector<IpPrefix>> RtnetlinkAddressPort::list(const std::string& interface) {
+  auto listed = dump(interface);
+  if (!listed) return listed.error();
+  std::vector<IpPrefix> prefixes;
+  for (const auto& entry : *listed) prefixes.push_back(entry.prefix);
+  return prefixes;
+}
+
+Result<bool> RtnetlinkAddressPort::tentative(const std::string& interface, const IpAddress& address) {
+  auto listed = dump(interface);
+  if (!listed) return listed.error();
+  return std::any_of(listed->begin(), listed->end(), [&](const Listed& entry) {
+    return entry.prefix.address == address && (entry.flags & IFA_F_TENTATIVE) != 0;
+  });
+}
+
+Result<std::vector<RtnetlinkAddressPort::Listed>> RtnetlinkAddressPort::dump(const std::string& interface) {
   if (auto st = open(); !st) return st.error();
   unsigned ifindex = if_nametoindex(interface.c_str());
   if (ifindex == 0) return Error::fromErrno(errno, "interface " + interface);
@@ -111,7 +130,7 @@ Result<std::vector<IpPrefix>> RtnetlinkAddressPort::list(const std::string& inte
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
   if (mnl_socket_sendto(socket_, nlh, nlh->nlmsg_len) < 0) return Error::fromErrno(errno, "rtnetlink send");
-  std::vector<IpPrefix> out;
+  std::vector<Listed> out;
   ListContext ctx{ifindex, &out};
   uint32_t seq = nlh->nlmsg_seq;
   while (true) {

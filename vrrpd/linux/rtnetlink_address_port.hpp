@@ -14,8 +14,15 @@ class RtnetlinkAddressPort : public AddressPort {
   Status add(const std::string& interface, const IpPrefix& prefix) override;
   Status remove(const std::string& interface, const IpPrefix& prefix) override;
   Result<std::vector<IpPrefix>> list(const std::string& interface) override;
+  Result<bool> tentative(const std::string& interface, const IpAddress& address) override;
+
+  struct Listed {
+    IpPrefix prefix;
+    uint32_t flags = 0;  // IFA_F_*
+  };
 
  private:
+  Result<std::vector<Listed>> dump(const std::string& interface);
   Status change(uint16_t type, uint16_t flags, const std::string& interface, const IpPrefix& prefix);
   Status open();
 
