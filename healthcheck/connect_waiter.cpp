@@ -102,19 +102,21 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
 }
 
 void ConnectWaiter::wait(int fd, uint32_t events, Done done) {
-  boost::system::error_code ec(EBADF, boost::system::system_category());  // not a connected socket of ours
-  if (!shut_down_ && fd >= 0 && static_cast<std::size_t>(fd) < entries_.size()) {
-    Entry& entry = entries_[static_cast<std::size_t>(fd)];
+  const bool known = !shut_down_ && fd >= 0 && static_cast<std::size_t>(fd) < entries_.size();
+  Entry* entry = known ? &entries_[static_cast<std::size_t>(fd)] : nullptr;
+  // Not a connected socket of ours, or one already waited on.
+  boost::system::error_code ec(EBADF, boost::system::system_category());
+  if (entry && entry->in_use && !entry->done) {
     ::epoll_event event{};
     event.events = events | EPOLLONESHOT;
-    event.data.u64 = eventData(fd, entry.generation);
-    if (entry.in_use && !entry.done && ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) {
-      entry.done = std::move(done);
-      entry.connecting = false;
+    event.data.u64 = eventData(fd, entry->generation);
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) {
+      entry->done = std::move(done);
+      entry->connecting = false;
       ++pending_;
       return;
     }
-    if (entry.in_use && !entry.done) ec = lastError();
+    ec = lastError();
   }
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
 }

@@ -19,44 +19,63 @@ namespace {
 using boost::system::error_code;
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
-// A response arriving piece by piece.
-class ResponseBuffer {
- public:
-  char* chunk() { return chunk_.data(); }
-  std::size_t chunkSize() const { return chunk_.size(); }
-  // After `n` more bytes in chunk() (`ended`: the server closed): an error, or whether the response is whole.
-  std::variant<bool, std::string> add(std::size_t n, bool ended) {
-    text_.append(chunk_.data(), n);
-    if (text_.size() > HttpChecker::kMaxResponse) return std::string("response larger than 1 MiB");
-    const auto expected = expectedResponseLength(text_);
-    return ended || (expected && text_.size() >= *expected);
-  }
-  // Empty when the response passes.
-  std::string verdict(const ResponseJudge& judge) const {
-    auto parsed = parseHttpResponse(text_);
-    if (auto* error = std::get_if<std::string>(&parsed)) return *error;
-    return judge.judge(std::get<HttpResponse>(parsed));
+// What plain and TLS attempts share: the check, its request, the judge and
+// the response read so far.
+class HttpAttempt : public ProbeAttempt {
+ protected:
+  HttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec, std::shared_ptr<const std::string> request,
+              std::shared_ptr<const ResponseJudge> judge, std::function<void(ProbeResult)> done)
+      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
+        spec_(std::move(spec)),
+        request_(std::move(request)),
+        judge_(std::move(judge)) {}
+
+  // After `n` more bytes in chunk_ (`ended`: the server closed; `error`: the
+  // read failed): false while more is to be read, true once the attempt ended.
+  bool received(std::size_t n, bool ended, const std::string& error) {
+    response_.append(chunk_.data(), n);
+    if (response_.size() > HttpChecker::kMaxResponse) {
+      fail("response larger than 1 MiB");
+      return true;
+    }
+    const auto expected = expectedResponseLength(response_);
+    if (ended || (expected && response_.size() >= *expected)) {
+      judge();
+      return true;
+    }
+    if (!error.empty()) fail("receive: " + error);
+    return !error.empty();
   }
 
- private:
-  std::string text_;
+  // Shared with the checker, not copied per probe: the attempt may outlive its checker.
+  std::shared_ptr<const CheckSpec> spec_;
+  std::shared_ptr<const std::string> request_;
   std::array<char, 8192> chunk_;  // not zeroed: only what recv wrote is read
+
+ private:
+  void judge() {
+    auto parsed = parseHttpResponse(response_);
+    if (auto* error = std::get_if<std::string>(&parsed)) return fail(*error);
+    const std::string verdict = judge_->judge(std::get<HttpResponse>(parsed));
+    if (verdict.empty()) return succeed();
+    fail(verdict);
+  }
+
+  std::shared_ptr<const ResponseJudge> judge_;
+  std::string response_;
 };
 
 // Plain http through the tcp checks' ConnectWaiter: a socket kept from probe
 // to probe (reset, not closed) and no asio socket state. A probe answered in
 // one piece costs 7 system calls: connect, epoll_ctl, getsockopt(SO_ERROR),
 // send, epoll_ctl, recv and the disconnecting connect(AF_UNSPEC).
-class PlainHttpAttempt : public ProbeAttempt {
+class PlainHttpAttempt : public HttpAttempt {
  public:
   PlainHttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec,
                    std::shared_ptr<const std::string> request, std::shared_ptr<const ResponseJudge> judge,
                    std::function<void(ProbeResult)> done)
-      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
-        waiter_(asio::use_service<ConnectWaiter>(io)),
-        spec_(std::move(spec)),
-        request_(std::move(request)),
-        judge_(std::move(judge)) {}
+      : HttpAttempt(io, std::move(spec), std::move(request), std::move(judge), std::move(done)),
+        waiter_(asio::use_service<ConnectWaiter>(io)) {}
 
   void start() {
     startDeadline();
@@ -96,21 +115,11 @@ class PlainHttpAttempt : public ProbeAttempt {
 
   void receive() {
     for (;;) {
-      const ssize_t n = ::recv(fd_, response_.chunk(), response_.chunkSize(), 0);
+      const ssize_t n = ::recv(fd_, chunk_.data(), chunk_.size(), 0);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return awaitResponse();
-      const std::string error = n < 0 ? errnoText() : "";
-      auto added = response_.add(n < 0 ? 0 : static_cast<std::size_t>(n), n == 0);
-      if (auto* too_large = std::get_if<std::string>(&added)) return fail(*too_large);
-      if (std::get<bool>(added)) return judge();
-      if (!error.empty()) return fail("receive: " + error);
+      if (received(n < 0 ? 0 : static_cast<std::size_t>(n), n == 0, n < 0 ? errnoText() : "")) return;
     }
-  }
-
-  void judge() {
-    const std::string verdict = response_.verdict(*judge_);
-    if (verdict.empty()) return succeed();
-    fail(verdict);
   }
 
   void onAbort() override {
@@ -119,25 +128,17 @@ class PlainHttpAttempt : public ProbeAttempt {
   }
 
   ConnectWaiter& waiter_;
-  std::shared_ptr<const CheckSpec> spec_;
-  std::shared_ptr<const std::string> request_;
-  std::shared_ptr<const ResponseJudge> judge_;
   int fd_ = -1;
   std::size_t sent_ = 0;
-  ResponseBuffer response_;
 };
 
 // https: an asio socket under an OpenSSL stream.
-class TlsHttpAttempt : public ProbeAttempt {
+class TlsHttpAttempt : public HttpAttempt {
  public:
   TlsHttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec, std::shared_ptr<const std::string> request,
                  std::shared_ptr<const ResponseJudge> judge, asio::ssl::context& tls,
                  std::function<void(ProbeResult)> done)
-      : ProbeAttempt(io, spec->params.timeout, std::move(done)),
-        spec_(std::move(spec)),
-        request_(std::move(request)),
-        judge_(std::move(judge)),
-        stream_(io, tls) {}
+      : HttpAttempt(io, std::move(spec), std::move(request), std::move(judge), std::move(done)), stream_(io, tls) {}
 
   void failSoon(const std::string& error) {
     asio::post(stream_.get_executor(), [self = shared_from_this(), error] { self->fail(error); });
@@ -199,22 +200,11 @@ class TlsHttpAttempt : public ProbeAttempt {
   }
 
   void receive() {
-    stream_.async_read_some(asio::buffer(response_.chunk(), response_.chunkSize()),
-                            [self = me()](const error_code& ec, std::size_t n) {
-                              if (self->finished()) return;
-                              const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-                              auto added = self->response_.add(n, ended);
-                              if (auto* too_large = std::get_if<std::string>(&added)) return self->fail(*too_large);
-                              if (std::get<bool>(added)) return self->judge();
-                              if (ec) return self->fail("receive: " + ec.message());
-                              self->receive();
-                            });
-  }
-
-  void judge() {
-    const std::string verdict = response_.verdict(*judge_);
-    if (verdict.empty()) return succeed();
-    fail(verdict);
+    stream_.async_read_some(asio::buffer(chunk_), [self = me()](const error_code& ec, std::size_t n) {
+      if (self->finished()) return;
+      const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      if (!self->received(n, ended, ec && !ended ? ec.message() : "")) self->receive();
+    });
   }
 
   void onAbort() override {
@@ -222,13 +212,8 @@ class TlsHttpAttempt : public ProbeAttempt {
     stream_.next_layer().close(ignored);
   }
 
-  // Shared with the checker, not copied per probe: the attempt may outlive its checker.
-  std::shared_ptr<const CheckSpec> spec_;
-  std::shared_ptr<const std::string> request_;
-  std::shared_ptr<const ResponseJudge> judge_;
   TlsStream stream_;
   std::string expected_name_;  // verified against the certificate
-  ResponseBuffer response_;
 };
 
 }  // namespace

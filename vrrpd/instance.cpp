@@ -94,6 +94,7 @@ void Instance::start() {
 // and tries again every 100 ms, for at most 5 s (then it starts anyway).
 bool Instance::sourceStillTentative() {
   constexpr int kMaxWaits = 50;
+  if (primary_.family != Family::v6) return false;  // no duplicate address detection in IPv4: no dump at start
   auto tentative = ports_.addresses->tentative(config_.interface, primary_);
   if (!tentative || !*tentative || source_waits_ >= kMaxWaits) {
     source_waits_ = 0;
