@@ -98,6 +98,8 @@ struct HealthCheck {
   std::string sni;                           // TLS server name; default: host
   std::string ca_file;                       // PEM bundle trusted by tls_verify; default: the system store
   bool graceful_close = false;               // close = "graceful": FIN, not the default RST (tcp, http)
+  bool half_open = true;                     // tcp: handshake = "half-open" (SYN, SYN-ACK, RST) or "full"
+  bool keepalive = true;                     // plain http: keep the connection from probe to probe
   std::vector<std::string> command;          // script: argv
   std::optional<uint16_t> connect_port;      // default: the real server's port
   std::optional<IpAddress> connect_address;  // default: the real server's address

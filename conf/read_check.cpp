@@ -7,7 +7,7 @@ namespace vipd::conf {
 namespace {
 
 constexpr std::string_view kHttpOnlyKeys[] = {"path", "expect_status", "host", "expect_body", "expect_body_regex",
-                                              "digest", "tls", "tls_verify", "sni", "ca_file"};
+                                              "digest", "tls", "tls_verify", "sni", "ca_file", "keepalive"};
 
 bool isHex(std::string_view text) {
   for (char c : text) {
@@ -76,6 +76,19 @@ void readHttpOptions(TableReader& r, HealthCheck& check) {
   assign(check.tls_verify, r.boolean("tls_verify"));
   assign(check.sni, r.string("sni"));
   assign(check.ca_file, r.string("ca_file"));
+  assign(check.keepalive, r.boolean("keepalive"));
+}
+
+// A half-open probe opens no connection, so it has nothing to close gracefully:
+// close = "graceful" alone means a full handshake.
+void readHandshake(TableReader& r, HealthCheck& check) {
+  auto handshake = r.choice("handshake", {"half-open", "full"});
+  if (check.type != CheckType::tcp) {
+    if (handshake) r.error("handshake", "is only for type = \"tcp\"");
+    return;
+  }
+  check.half_open = handshake ? *handshake == "half-open" : !check.graceful_close;
+  if (check.half_open && check.graceful_close) r.error("close", "\"graceful\" needs handshake = \"full\"");
 }
 
 HealthCheck readCheck(TableReader& r) {
@@ -117,6 +130,7 @@ HealthCheck readCheck(TableReader& r) {
   assign(check.warmup, r.duration("warmup"));
   if (auto state = r.choice("initial_state", {"up", "down"})) check.initial_down = *state == "down";
   if (auto close = r.choice("close", {"reset", "graceful"})) check.graceful_close = *close == "graceful";
+  readHandshake(r, check);
   if (check.interval <= Duration::zero()) r.error("interval", "must be greater than 0");
   if (check.timeout <= Duration::zero())
     r.error("timeout", "must be greater than 0");

@@ -88,6 +88,8 @@ TEST(ConfValues, ChecksAsTableArrayAndOverride) {
   EXPECT_TRUE(http.initial_down);
   EXPECT_FALSE(s.checks[0].initial_down);  // default "up"
   EXPECT_EQ(http.connect_port, 8080);
+  EXPECT_TRUE(http.keepalive);        // default
+  EXPECT_TRUE(s.checks[0].half_open);  // default
   ASSERT_EQ(s.real_servers.size(), 3u);
   ASSERT_TRUE(s.real_servers[0].checks);
   EXPECT_TRUE(s.real_servers[0].checks->empty());
@@ -95,6 +97,18 @@ TEST(ConfValues, ChecksAsTableArrayAndOverride) {
   ASSERT_EQ(s.real_servers[1].checks->size(), 1u);
   EXPECT_EQ((*s.real_servers[1].checks)[0].command, (std::vector<std::string>{"/bin/check", "arg"}));
   EXPECT_FALSE(s.real_servers[2].checks);
+}
+
+TEST(ConfValues, CheckConnectionKeys) {
+  auto check = [](const std::string& keys) {
+    return load("[[ipvs.service]]\nname = \"w\"\naddress = \"198.51.100.1:80\"\n[ipvs.service.check]\n" + keys)
+        .ipvs.services[0]
+        .checks[0];
+  };
+  EXPECT_FALSE(check("handshake = \"full\"\n").half_open);
+  EXPECT_FALSE(check("close = \"graceful\"\n").half_open);  // a graceful close implies a full handshake
+  EXPECT_TRUE(check("handshake = \"half-open\"\n").half_open);
+  EXPECT_FALSE(check("type = \"http\"\nkeepalive = false\n").keepalive);
 }
 
 TEST(ConfValues, ServiceAddedKeys) {
