@@ -45,6 +45,8 @@ std::string checkId(const conf::HealthCheck& p, const Endpoint& target) {
   if (p.initial_down) fields.push_back("initial_state=down");
   if (!p.ca_file.empty()) fields.push_back("ca_file=" + p.ca_file);
   if (p.graceful_close) fields.push_back("close=graceful");
+  if (p.type == conf::CheckType::tcp && !p.half_open && !p.graceful_close) fields.push_back("handshake=full");
+  if (p.type == conf::CheckType::http && !p.keepalive) fields.push_back("keepalive=false");
   return fields.dump();
 }
 

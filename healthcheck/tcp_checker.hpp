@@ -1,5 +1,7 @@
 #pragma once
-// tcp: healthy when a connection to the target is established within the timeout.
+// tcp: healthy when the target accepts a connection within the timeout: by
+// default a half-open probe (SYN answered by SYN-ACK, syn_prober.hpp), with
+// handshake = "full" or without CAP_NET_RAW a connect() (connect_waiter.hpp).
 #include <memory>
 
 #include "healthcheck/checker.hpp"

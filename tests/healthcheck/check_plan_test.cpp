@@ -69,6 +69,8 @@ TEST(CheckPlan, IdentityTable) {
        server, false},
       {"other body", with([](auto& c) { c.expect_body = "ok"; }), server, false},
       {"tls", with([](auto& c) { c.tls = true; }), server, false},
+      {"no keepalive", with([](auto& c) { c.keepalive = false; }), server, false},
+      {"handshake (tcp only)", with([](auto& c) { c.half_open = false; }), server, true},
       {"connect_port to the same port", with([](auto& c) { c.connect_port = 80; }), server, true},
       {"connect_port elsewhere", with([](auto& c) { c.connect_port = 8080; }), server, false},
       {"connect_address to the same address", with([](auto& c) { c.connect_address = IpAddress::parse("127.0.0.1"); }),
@@ -77,6 +79,11 @@ TEST(CheckPlan, IdentityTable) {
   for (const auto& row : rows) {
     EXPECT_EQ(makeCheckSpec(row.check, row.target).id == base, row.same) << row.what;
   }
+  conf::HealthCheck half_open;
+  half_open.type = conf::CheckType::tcp;
+  conf::HealthCheck full = half_open;
+  full.half_open = false;
+  EXPECT_NE(makeCheckSpec(half_open, server).id, makeCheckSpec(full, server).id);
 }
 
 TEST(CheckPlan, ConnectOverridesSetTheTarget) {

@@ -69,7 +69,9 @@ TEST_F(CheckersTest, TcpConnectsOrFails) {
 // ECONNRESET, not EOF; with close = "graceful" it reads EOF.
 TEST_F(CheckersTest, TcpClosesWithAReset) {
   asio::ip::tcp::acceptor listener(io, {asio::ip::make_address("127.0.0.1"), 0});
-  TcpChecker checker(io, spec(conf::CheckType::tcp, listener.local_endpoint().port()));
+  CheckSpec full = spec(conf::CheckType::tcp, listener.local_endpoint().port());
+  full.params.half_open = false;  // a half-open probe never reaches accept() (syn_prober_test)
+  TcpChecker checker(io, full);
   const ProbeResult ok = probeOnce(checker);
   ASSERT_TRUE(ok.success) << ok.error;
   asio::ip::tcp::socket accepted(io);
