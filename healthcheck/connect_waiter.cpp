@@ -50,6 +50,8 @@ void ConnectWaiter::shutdown() {
     for (int fd : idle) ::close(fd);
     idle.clear();
   }
+  pending_ = 0;
+  in_use_ = 0;
 }
 
 int ConnectWaiter::takeSocket(const asio::ip::tcp::endpoint& target, bool reset_on_close, int& epoll_op) {
@@ -91,6 +93,7 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
       entry.reusable = reset_on_close;
       entry.v6 = target.protocol() == asio::ip::tcp::v6();
       ++pending_;
+      ++in_use_;
       return fd;
     }
     ec = lastError();
@@ -128,6 +131,7 @@ void ConnectWaiter::close(int fd) {
   if (entry.done) --pending_;
   entry.done = nullptr;
   entry.in_use = false;
+  --in_use_;
   ++entry.generation;  // an event still queued for this connect (e.g. the HUP of the disconnect) is ignored
   keepOrClose(fd, entry.reusable, entry.v6);
 }

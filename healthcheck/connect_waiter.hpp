@@ -15,7 +15,10 @@
 // 4 system calls, and no socket allocated or freed. Still a full handshake.
 //
 // Plain http checks use it too: after the connect, waitReadable() / waitWritable()
-// re-arm the same socket (one epoll_ctl(MOD)) for the response and, rarely, the request.
+// re-arm the same socket (one epoll_ctl(MOD)) for the response and, rarely, the
+// request. A connected socket may stay between connect() and close() with
+// nothing awaited (an http connection kept from probe to probe): it stays in
+// the epoll set, disarmed (EPOLLONESHOT), until the next wait or its close().
 #include <sys/epoll.h>
 
 #include <cstdint>
@@ -51,6 +54,8 @@ class ConnectWaiter : public asio::io_context::service {
   void waitReadable(int fd, Done done) { wait(fd, EPOLLIN, std::move(done)); }
   void waitWritable(int fd, Done done) { wait(fd, EPOLLOUT, std::move(done)); }
   std::size_t pending() const { return pending_; }
+  // Sockets between connect() and close(), awaited or not.
+  std::size_t inUse() const { return in_use_; }
   std::size_t idle() const { return idle_[0].size() + idle_[1].size(); }
 
   static constexpr std::size_t kMaxIdle = 256;
@@ -78,6 +83,7 @@ class ConnectWaiter : public asio::io_context::service {
   std::vector<Entry> entries_;  // by descriptor
   std::vector<int> idle_[2];    // disconnected sockets, still in the epoll set; IPv4, IPv6
   std::size_t pending_ = 0;
+  std::size_t in_use_ = 0;
   bool shut_down_ = false;
 };
 

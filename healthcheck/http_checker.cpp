@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <utility>
 #include <variant>
 
 #include "healthcheck/check_socket.hpp"
@@ -13,6 +14,12 @@
 #include "healthcheck/http_exchange.hpp"
 
 namespace vipd::healthcheck {
+
+// Connected, in ConnectWaiter's set with nothing awaited (EPOLLONESHOT spent).
+struct KeptHttpConnection {
+  int fd = -1;
+  int requests = 0;  // carried so far
+};
 
 namespace {
 
@@ -40,54 +47,94 @@ class HttpAttempt : public ProbeAttempt {
     }
     const auto expected = expectedResponseLength(response_);
     if (ended || (expected && response_.size() >= *expected)) {
-      judge();
+      judge(!ended && responseKeepsConnection(response_));
       return true;
     }
     if (!error.empty()) fail("receive: " + error);
     return !error.empty();
   }
 
+  bool nothingReceived() const { return response_.empty(); }
+
   // Shared with the checker, not copied per probe: the attempt may outlive its checker.
   std::shared_ptr<const CheckSpec> spec_;
   std::shared_ptr<const std::string> request_;
   std::array<char, 8192> chunk_;  // not zeroed: only what recv wrote is read
+  // The probe passed and the answer left the connection open for another request.
+  bool connection_reusable_ = false;
 
  private:
-  void judge() {
+  // A connection is reused only after a passing answer: a failing probe's
+  // successor starts on a new connection, so a failure is never owed to one
+  // connection alone (a server worker stuck with it) and the checks that
+  // bring a server down are made the way they were before keepalive.
+  void judge(bool keeps_connection) {
     auto parsed = parseHttpResponse(response_);
     if (auto* error = std::get_if<std::string>(&parsed)) return fail(*error);
     const std::string verdict = judge_->judge(std::get<HttpResponse>(parsed));
-    if (verdict.empty()) return succeed();
-    fail(verdict);
+    if (!verdict.empty()) return fail(verdict);
+    connection_reusable_ = keeps_connection;
+    succeed();
   }
 
   std::shared_ptr<const ResponseJudge> judge_;
   std::string response_;
 };
 
-// Plain http through the tcp checks' ConnectWaiter: a socket kept from probe
-// to probe (reset, not closed) and no asio socket state. A probe answered in
-// one piece costs 7 system calls: connect, epoll_ctl, getsockopt(SO_ERROR),
-// send, epoll_ctl, recv and the disconnecting connect(AF_UNSPEC).
+// Plain http through the tcp checks' ConnectWaiter and no asio socket state.
+// On a new connection a probe answered in one piece costs connect, epoll_ctl,
+// getsockopt(SO_ERROR), send, epoll_ctl and recv, then the disconnecting
+// connect(AF_UNSPEC) (the socket is reset and kept, not closed) unless the
+// connection is kept; on a kept connection it costs send, epoll_ctl and recv.
 class PlainHttpAttempt : public HttpAttempt {
  public:
+  // `kept`: the checker's kept connection, empty without keepalive.
   PlainHttpAttempt(asio::io_context& io, std::shared_ptr<const CheckSpec> spec,
                    std::shared_ptr<const std::string> request, std::shared_ptr<const ResponseJudge> judge,
-                   std::function<void(ProbeResult)> done)
+                   std::weak_ptr<KeptHttpConnection> kept, std::function<void(ProbeResult)> done)
       : HttpAttempt(io, std::move(spec), std::move(request), std::move(judge), std::move(done)),
-        waiter_(asio::use_service<ConnectWaiter>(io)) {}
+        io_(io),
+        waiter_(asio::use_service<ConnectWaiter>(io)),
+        kept_(std::move(kept)) {}
 
   void start() {
     startDeadline();
-    fd_ = waiter_.connect(toAsio(spec_->target), !spec_->params.graceful_close, [self = me()](const error_code& ec) {
-      if (ec) return self->fail("connect: " + ec.message());
-      self->send();
+    const auto kept = kept_.lock();
+    if (!kept || kept->fd < 0) return connect();
+    fd_ = std::exchange(kept->fd, -1);
+    requests_ = kept->requests + 1;
+    on_kept_connection_ = true;
+    // Posted: `done` is never called from probe(), not even when the send fails at once.
+    asio::post(io_, [self = me()] {
+      if (!self->finished()) self->send();
     });
   }
 
  private:
   std::shared_ptr<PlainHttpAttempt> me() { return std::static_pointer_cast<PlainHttpAttempt>(shared_from_this()); }
   static std::string errnoText() { return error_code(errno, boost::system::system_category()).message(); }
+
+  void connect() {
+    on_kept_connection_ = false;
+    requests_ = 1;
+    sent_ = 0;
+    fd_ = waiter_.connect(toAsio(spec_->target), !spec_->params.graceful_close, [self = me()](const error_code& ec) {
+      if (ec) return self->fail("connect: " + ec.message());
+      self->send();
+    });
+  }
+
+  // The server closed the kept connection while it was idle (keep-alive's
+  // race: its idle timeout against our next request): the send or the first
+  // read failed with `error` (0: the stream ended). Then once, at once,
+  // within the same deadline, a new connection.
+  bool closedWhileIdle(int error) const {
+    return on_kept_connection_ && nothingReceived() && (error == 0 || error == ECONNRESET || error == EPIPE);
+  }
+  void reconnect() {
+    waiter_.close(fd_);
+    connect();
+  }
 
   void send() {
     while (sent_ < request_->size()) {
@@ -100,6 +147,7 @@ class PlainHttpAttempt : public HttpAttempt {
           self->send();
         });
       } else if (errno != EINTR) {
+        if (closedWhileIdle(errno)) return reconnect();
         return fail("send: " + errnoText());
       }
     }
@@ -118,17 +166,28 @@ class PlainHttpAttempt : public HttpAttempt {
       const ssize_t n = ::recv(fd_, chunk_.data(), chunk_.size(), 0);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return awaitResponse();
+      if (n <= 0 && closedWhileIdle(n == 0 ? 0 : errno)) return reconnect();
       if (received(n < 0 ? 0 : static_cast<std::size_t>(n), n == 0, n < 0 ? errnoText() : "")) return;
     }
   }
 
   void onAbort() override {
-    waiter_.close(fd_);
+    const auto kept = kept_.lock();
+    if (kept && connection_reusable_ && requests_ < HttpChecker::kMaxRequestsPerConnection) {
+      kept->fd = fd_;
+      kept->requests = requests_;
+    } else {
+      waiter_.close(fd_);
+    }
     fd_ = -1;
   }
 
+  asio::io_context& io_;
   ConnectWaiter& waiter_;
+  std::weak_ptr<KeptHttpConnection> kept_;
   int fd_ = -1;
+  int requests_ = 0;  // on this connection, this one's included
+  bool on_kept_connection_ = false;
   std::size_t sent_ = 0;
 };
 
@@ -223,6 +282,7 @@ HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
       spec_(std::make_shared<const CheckSpec>(std::move(spec))),
       request_(std::make_shared<const std::string>(buildHttpRequest(*spec_))),
       judge_(std::make_shared<const ResponseJudge>(spec_->params)) {
+  if (keepsHttpConnection(spec_->params)) kept_ = std::make_shared<KeptHttpConnection>();
   if (spec_->params.tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     if (spec_->params.tls_verify) {
@@ -239,9 +299,9 @@ HttpChecker::HttpChecker(asio::io_context& io, CheckSpec spec)
 }
 
 void HttpChecker::probe(std::function<void(ProbeResult)> done) {
-  cancel();
+  abandonAttempt();
   if (!tls_) {
-    auto attempt = std::make_shared<PlainHttpAttempt>(io_, spec_, request_, judge_, std::move(done));
+    auto attempt = std::make_shared<PlainHttpAttempt>(io_, spec_, request_, judge_, kept_, std::move(done));
     attempt_ = attempt;
     return attempt->start();
   }
@@ -251,9 +311,17 @@ void HttpChecker::probe(std::function<void(ProbeResult)> done) {
   attempt->start();
 }
 
-void HttpChecker::cancel() {
+void HttpChecker::abandonAttempt() {
   if (auto attempt = attempt_.lock()) attempt->cancel();
   attempt_.reset();
+}
+
+void HttpChecker::cancel() {
+  abandonAttempt();
+  if (kept_ && kept_->fd >= 0) {
+    asio::use_service<ConnectWaiter>(io_).close(std::exchange(kept_->fd, -1));
+    kept_->requests = 0;
+  }
 }
 
 }  // namespace vipd::healthcheck

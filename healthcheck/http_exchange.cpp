@@ -39,7 +39,20 @@ std::optional<std::string_view> headerValue(std::string_view head, std::string_v
   return std::nullopt;
 }
 
+// Whether the comma-separated header value `options` lists `option`.
+bool listsOption(std::string_view options, std::string_view option) {
+  while (!options.empty()) {
+    const std::size_t comma = options.find(',');
+    if (equalsIgnoreCase(trim(options.substr(0, comma)), option)) return true;
+    if (comma == std::string_view::npos) break;
+    options.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace
+
+bool keepsHttpConnection(const conf::HealthCheck& check) { return check.keepalive && !check.tls; }
 
 std::string httpHostHeader(const CheckSpec& spec) {
   if (!spec.params.host.empty()) return spec.params.host;
@@ -53,7 +66,8 @@ std::string httpHostHeader(const CheckSpec& spec) {
 std::string buildHttpRequest(const CheckSpec& spec) {
   const std::string path = spec.params.path.empty() ? "/" : spec.params.path;
   return "GET " + path + " HTTP/1.0\r\nHost: " + httpHostHeader(spec) +
-         "\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+         "\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\nConnection: " +
+         (keepsHttpConnection(spec.params) ? "keep-alive" : "close") + "\r\n\r\n";
 }
 
 std::optional<std::size_t> expectedResponseLength(std::string_view received) {
@@ -65,6 +79,15 @@ std::optional<std::size_t> expectedResponseLength(std::string_view received) {
   const auto [ptr, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
   if (ec != std::errc{} || ptr != length->data() + length->size()) return std::nullopt;
   return head_end + kHeadEnd.size() + value;
+}
+
+bool responseKeepsConnection(std::string_view response) {
+  if (expectedResponseLength(response) != response.size()) return false;
+  const std::string_view head = response.substr(0, response.find(kHeadEnd) + 2);
+  if (headerValue(head, "Transfer-Encoding")) return false;
+  const std::string_view connection = headerValue(head, "Connection").value_or("");
+  if (head.substr(0, 9) == "HTTP/1.1 ") return !listsOption(connection, "close");
+  return head.substr(0, 9) == "HTTP/1.0 " && listsOption(connection, "keep-alive");
 }
 
 std::variant<HttpResponse, std::string> parseHttpResponse(std::string_view received) {

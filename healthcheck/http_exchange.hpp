@@ -19,7 +19,13 @@ struct HttpResponse {
   std::string body;
 };
 
-// "GET path HTTP/1.0" with Host (the `host` key, else the target), Connection: close.
+// Whether the check keeps its connection from probe to probe: plain http
+// with `keepalive` (https opens one connection per probe).
+bool keepsHttpConnection(const conf::HealthCheck& check);
+
+// "GET path HTTP/1.0" with Host (the `host` key, else the target) and
+// "Connection: keep-alive" when keepsHttpConnection(), else "Connection: close".
+// HTTP/1.0 either way, so that no server answers with chunked framing.
 std::string buildHttpRequest(const CheckSpec& spec);
 
 // The Host header value: `host`, else the target address (IPv6 in brackets),
@@ -29,6 +35,12 @@ std::string httpHostHeader(const CheckSpec& spec);
 // Total response length once the head is in and declares Content-Length;
 // otherwise the response ends with the connection.
 std::optional<std::size_t> expectedResponseLength(std::string_view received);
+
+// Whether `response` (complete) leaves its connection able to carry the next
+// request: framed by Content-Length and exactly that long, no Transfer-Encoding,
+// and the server keeps it (RFC 9112 section 9.3: HTTP/1.1 unless "Connection:
+// close"; HTTP/1.0 only with "Connection: keep-alive"; options case-insensitive).
+bool responseKeepsConnection(std::string_view response);
 
 // A parse error is a string saying what is wrong.
 std::variant<HttpResponse, std::string> parseHttpResponse(std::string_view received);

@@ -3,14 +3,17 @@
 # program (vipd, keepalived's checker), a fresh namespace with the pool server
 # on 0.0.0.0:80, the program with the configs from configs.py, a settle
 # period, then a measured window. Writes one line per run to
-# $OUT/results.tsv (program mode servers window_s cpu_ticks accepted rss_kib passive_opens)
+# $OUT/results.tsv (program mode servers window_s cpu_ticks accepted answered rss_kib
+# passive_opens attempt_fails: window deltas of the pool's connections accepted and
+# requests answered, and of the namespace's PassiveOpens and AttemptFails)
 # (vipd's control socket lives in /run: 9p cannot hold sockets)
 # and vipd's checks status after the window (lateness since its start; no
 # status call before or during the window: building it blocks vipd's loop).
 # GRACEFUL=1: also vipd with close = "graceful" (FIN instead of RST), program vipdgraceful.
 # VIPD_B=<vipd binary>: also that vipd (an A/B in one boot), program vipdb.
 # FLOOR=<hc_probe_floor binary>: also the floor (probe_floor.cpp), programs
-# floor (tcp, http) and floorreuse (tcp through connect(AF_UNSPEC)).
+# floor (tcp, http), floorreuse (tcp through connect(AF_UNSPEC)) and floorkeep
+# (http on a kept connection).
 # usage: in_vm.sh OUT_DIR POOL_SERVER VIPD VIPCTL SERVERS SETTLE_S WINDOW_S MODES...
 set -u
 out=$1 pool=$2 vipd=$3 vipctl=$4 servers=$5 settle=$6 window=$7
@@ -19,9 +22,12 @@ vipd_b=${VIPD_B:-} floor=${FLOOR:-}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-count() { cat "$1" 2>/dev/null || echo 0; }
-# TCP handshakes the namespace's kernel completed as the server side (every check's connection).
-passive() { ip netns exec "$1" awk '/^Tcp:/ && $7 ~ /^[0-9]+$/ { print $7 }' /proc/net/snmp; }
+# "ACCEPTED ANSWERED": the pool's connections accepted and requests answered.
+counts() { cat "$1" 2>/dev/null || echo 0 0; }
+# "PASSIVE_OPENS ATTEMPT_FAILS" of the namespace's kernel: handshakes completed
+# as the server side (a full tcp check), and connection requests that ended
+# before (a half-open check's RST to the server's SYN-RECV; also a refused connect).
+tcp_counts() { ip netns exec "$1" awk '/^Tcp:/ && $7 ~ /^[0-9]+$/ { print $7, $8 }' /proc/net/snmp; }
 
 run() {  # program mode
   local program=$1 mode=$2 ns="hcb-$1-$2" dir="$out/run-$1-$2"
@@ -36,9 +42,10 @@ run() {  # program mode
   vipdb)
     ip netns exec "$ns" "$vipd_b" -f "$out/vipd-$mode.toml" --socket "/run/$ns.sock" >"$dir/vipd.log" 2>&1 &
     pid=$! ;;
-  floor | floorreuse)
+  floor | floorreuse | floorkeep)
     local floor_mode=$mode
     [ "$program" = floorreuse ] && floor_mode=tcp-reuse
+    [ "$program" = floorkeep ] && floor_mode=http-keep
     ip netns exec "$ns" "$floor" "$floor_mode" "$servers" >"$dir/floor.log" 2>&1 &
     pid=$! ;;
   keepalived)
@@ -49,13 +56,19 @@ run() {  # program mode
     pid=$(cat "$dir/k-checker.pid") ;;
   esac
   sleep "$settle"
-  local t0 c0 n0 p0 t1 c1 n1 p1 r
-  t0=$(date +%s.%N) c0=$(ticks "$pid") n0=$(count "$dir/count") p0=$(passive "$ns")
+  local t0 c0 a0 q0 p0 f0 t1 c1 a1 q1 p1 f1 r
+  t0=$(date +%s.%N) c0=$(ticks "$pid")
+  read -r a0 q0 <<<"$(counts "$dir/count")"
+  read -r p0 f0 <<<"$(tcp_counts "$ns")"
   sleep "$window"
-  t1=$(date +%s.%N) c1=$(ticks "$pid") n1=$(count "$dir/count") p1=$(passive "$ns") r=$(rss "$pid")
+  t1=$(date +%s.%N) c1=$(ticks "$pid")
+  read -r a1 q1 <<<"$(counts "$dir/count")"
+  read -r p1 f1 <<<"$(tcp_counts "$ns")"
+  r=$(rss "$pid")
   [ "${program#vipd}" != "$program" ] && "$vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$program" "$mode" "$servers" \
-    "$(echo "$t1 - $t0" | bc)" "$((c1 - c0))" "$((n1 - n0))" "$r" "$((p1 - p0))" >>"$out/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$program" "$mode" "$servers" \
+    "$(echo "$t1 - $t0" | bc)" "$((c1 - c0))" "$((a1 - a0))" "$((q1 - q0))" "$r" "$((p1 - p0))" "$((f1 - f0))" \
+    >>"$out/results.tsv"
   if [ "$program" != keepalived ]; then kill -TERM "$pid"; else kill -TERM "$parent"; fi
   sleep 1
   kill -KILL "$pid" ${parent:+"$parent"} 2>/dev/null
@@ -72,6 +85,7 @@ for mode in "$@"; do
   [ -n "$vipd_b" ] && run vipdb "$mode"
   [ -n "$floor" ] && run floor "$mode"
   [ -n "$floor" ] && [ "$mode" = tcp ] && run floorreuse "$mode"
+  [ -n "$floor" ] && [ "$mode" = http ] && run floorkeep "$mode"
   run keepalived "$mode"
 done
 cp /var/log/messages "$out/syslog" 2>/dev/null

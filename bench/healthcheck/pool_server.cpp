@@ -1,9 +1,14 @@
 // pool_server: the bench's real-server pool. One epoll loop answering every
 // connection on 0.0.0.0:PORT (so on every local address, e.g. all of
-// 127.0.0.0/8): reads the request head, answers "HTTP/1.0 200 OK" with a
-// short body and closes; a connection that closes without a request (a tcp
-// check) is just closed. Counts accepted connections and writes the count to
-// COUNT_FILE every 100 ms, so a bench can tell how many checks arrived.
+// 127.0.0.0/8): reads request heads and answers each "HTTP/1.0 200 OK" with a
+// short body and a Content-Length. Like nginx, it keeps the connection for
+// the next request when the request asks for it (HTTP/1.0 with "Connection:
+// keep-alive", or HTTP/1.1 without "Connection: close") and says so
+// ("Connection: keep-alive"); otherwise it says "Connection: close" and
+// closes. A connection that closes without a request (a tcp check) is just
+// closed. Writes "ACCEPTED ANSWERED" (connections accepted, requests
+// answered) to COUNT_FILE every 100 ms, so a bench can tell how many checks
+// arrived.
 //   pool_server PORT COUNT_FILE
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +27,24 @@
 
 namespace {
 
-constexpr char kResponse[] = "HTTP/1.0 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\npool ok\n";
+constexpr char kClosing[] = "HTTP/1.0 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\npool ok\n";
+constexpr char kKeeping[] = "HTTP/1.0 200 OK\r\nContent-Length: 8\r\nConnection: keep-alive\r\n\r\npool ok\n";
 
-void writeCount(const char* path, unsigned long long count) {
+// RFC 9112 section 9.3, as a server reads a request head (the headers' case ignored).
+bool keepsConnection(std::string head) {
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool http11 = head.find(" http/1.1\r\n") != std::string::npos;
+  const std::size_t connection = head.find("\r\nconnection:");
+  const std::string options =
+      connection == std::string::npos ? "" : head.substr(connection, head.find("\r\n", connection + 2) - connection);
+  if (options.find("close") != std::string::npos) return false;
+  return http11 || options.find("keep-alive") != std::string::npos;
+}
+
+void writeCounts(const char* path, unsigned long long accepted, unsigned long long answered) {
   const std::string temp = std::string(path) + ".tmp";
   if (FILE* file = std::fopen(temp.c_str(), "w")) {
-    std::fprintf(file, "%llu\n", count);
+    std::fprintf(file, "%llu %llu\n", accepted, answered);
     std::fclose(file);
     std::rename(temp.c_str(), path);
   }
@@ -56,9 +75,9 @@ int main(int argc, char** argv) {
   ::epoll_ctl(epoll, EPOLL_CTL_ADD, listener, &event);
 
   std::unordered_map<int, std::string> requests;  // by fd: what arrived so far
-  unsigned long long accepted = 0;
+  unsigned long long accepted = 0, answered = 0;
   auto last_write = std::chrono::steady_clock::now();
-  writeCount(argv[2], 0);
+  writeCounts(argv[2], 0, 0);
   epoll_event events[256];
   for (;;) {
     const int n = ::epoll_wait(epoll, events, 256, 100);
@@ -81,16 +100,22 @@ int main(int argc, char** argv) {
       const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
       std::string& request = requests[fd];
       if (got > 0) request.append(buffer, static_cast<std::size_t>(got));
-      const bool complete = request.find("\r\n\r\n") != std::string::npos;
-      if (complete) (void)!::send(fd, kResponse, sizeof kResponse - 1, MSG_NOSIGNAL);
-      if (complete || got == 0 || (got < 0 && errno != EAGAIN) || request.size() > 8192) {
+      bool keep = got > 0 || (got < 0 && errno == EAGAIN);
+      for (std::size_t end; keep && (end = request.find("\r\n\r\n")) != std::string::npos;) {
+        keep = keepsConnection(request.substr(0, end + 2));
+        const char* response = keep ? kKeeping : kClosing;
+        (void)!::send(fd, response, std::strlen(response), MSG_NOSIGNAL);
+        ++answered;
+        request.erase(0, end + 4);
+      }
+      if (!keep || request.size() > 8192) {
         requests.erase(fd);
         ::close(fd);  // closing removes it from the epoll set
       }
     }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_write >= std::chrono::milliseconds(100)) {
-      writeCount(argv[2], accepted);
+      writeCounts(argv[2], accepted, answered);
       last_write = now;
     }
   }

@@ -15,8 +15,11 @@
 //   http:      tcp, then send "GET / HTTP/1.0" with a Host header, wait for
 //              the answer (epoll_ctl MOD, EPOLLIN), recv until Content-Length
 //              is read, status 200 required, close with RST.
+//   http-keep: http with "Connection: keep-alive", the connection kept after
+//              a passing answer (the pool keeps it too): send, epoll_ctl(MOD,
+//              EPOLLIN), recv = 3 system calls per probe; a failure closes it.
 // Runs until killed; SIGTERM prints probes done and failed to stderr.
-//   hc_probe_floor MODE(tcp|tcp-reuse|http) SERVERS [PORT]
+//   hc_probe_floor MODE(tcp|tcp-reuse|http|http-keep) SERVERS [PORT]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -36,7 +39,7 @@
 
 namespace {
 
-enum class Mode { tcp, tcp_reuse, http };
+enum class Mode { tcp, tcp_reuse, http, http_keep };
 enum Failure { kNone, kConnect, kRefused, kSend, kAnswer, kTimeout };
 constexpr const char* kFailureNames[] = {"", "connect", "connect (SO_ERROR)", "send", "answer", "timeout"};
 
@@ -55,11 +58,11 @@ struct Target {
   sockaddr_in address{};
   int64_t due = 0;
   int64_t started = 0;
-  int fd = -1;  // tcp, http: open while probing; tcp-reuse: always open
+  int fd = -1;  // tcp, http: open while probing; tcp-reuse: always open; http-keep: open once connected
   bool in_flight = false;
   bool awaiting_answer = false;  // http: request sent
   uint32_t generation = 0;       // tells events of an abandoned probe apart
-  bool registered = false;       // tcp-reuse: fd in the epoll set
+  bool registered = false;       // fd in the epoll set
 };
 
 struct Floor {
@@ -97,6 +100,8 @@ struct Floor {
       sockaddr unspec{};
       unspec.sa_family = AF_UNSPEC;
       ::connect(target.fd, &unspec, sizeof unspec);
+    } else if (mode == Mode::http_keep && failure == kNone) {
+      // kept, connected, disarmed (EPOLLONESHOT) until the next request
     } else {
       ::close(target.fd);
       target.fd = -1;
@@ -107,20 +112,30 @@ struct Floor {
     Target& target = targets[index];
     target.due = now + kSecond;  // like vipd: one interval after the start, late or not
     if (target.in_flight) return;
-    if (target.fd < 0) {
-      target.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      ::setsockopt(target.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    }
     target.in_flight = true;
     target.started = now;
     started.emplace_back(index, target.generation);
+    if (mode == Mode::http_keep && target.fd >= 0) return sendRequest(target, index);
+    if (target.fd < 0) {
+      target.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      ::setsockopt(target.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      target.registered = false;
+    }
     if (::connect(target.fd, reinterpret_cast<sockaddr*>(&target.address), sizeof target.address) != 0 &&
         errno != EINPROGRESS) {
       finish(target, kConnect);
       return;
     }
     arm(target, index, EPOLLOUT, target.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
-    target.registered = mode == Mode::tcp_reuse;
+    target.registered = true;
+  }
+
+  void sendRequest(Target& target, std::size_t index) {
+    if (::send(target.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      return finish(target, kSend);
+    }
+    target.awaiting_answer = true;
+    arm(target, index, EPOLLIN, EPOLL_CTL_MOD);
   }
 
   void onEvent(std::size_t index, uint32_t generation) {
@@ -133,12 +148,8 @@ struct Floor {
         errno = error;
         return finish(target, kRefused);
       }
-      if (mode != Mode::http) return finish(target, kNone);
-      if (::send(target.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-        return finish(target, kSend);
-      }
-      target.awaiting_answer = true;
-      return arm(target, index, EPOLLIN, EPOLL_CTL_MOD);
+      if (mode == Mode::tcp || mode == Mode::tcp_reuse) return finish(target, kNone);
+      return sendRequest(target, index);
     }
     char buffer[2048];
     const ssize_t got = ::recv(target.fd, buffer, sizeof buffer, 0);
@@ -175,11 +186,14 @@ void onTerm(int) { stop = 1; }
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: hc_probe_floor MODE(tcp|tcp-reuse|http) SERVERS [PORT]\n");
+    std::fprintf(stderr, "usage: hc_probe_floor MODE(tcp|tcp-reuse|http|http-keep) SERVERS [PORT]\n");
     return 2;
   }
   const std::string_view mode_name = argv[1];
-  const Mode mode = mode_name == "tcp-reuse" ? Mode::tcp_reuse : mode_name == "http" ? Mode::http : Mode::tcp;
+  const Mode mode = mode_name == "tcp-reuse"   ? Mode::tcp_reuse
+                    : mode_name == "http"      ? Mode::http
+                    : mode_name == "http-keep" ? Mode::http_keep
+                                               : Mode::tcp;
   if (mode == Mode::tcp && mode_name != "tcp") {
     std::fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 2;
@@ -201,9 +215,12 @@ int main(int argc, char** argv) {
     target.due = begin + i * kSecond / servers;
   }
   // vipd's request (http_exchange.cpp), Host: one target's address (same length).
-  constexpr std::string_view kRequest =
-      "GET / HTTP/1.0\r\nHost: 127.1.0.1\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n";
-  floor.request.assign(kRequest.begin(), kRequest.end());
+  const std::string_view request =
+      mode == Mode::http_keep ? "GET / HTTP/1.0\r\nHost: 127.1.0.1\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\n"
+                                "Connection: keep-alive\r\n\r\n"
+                              : "GET / HTTP/1.0\r\nHost: 127.1.0.1\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\n"
+                                "Connection: close\r\n\r\n";
+  floor.request.assign(request.begin(), request.end());
 
   // Targets start in cyclic order and each is due 1 s after its start, so the next due one cycles round.
   std::size_t next = 0;

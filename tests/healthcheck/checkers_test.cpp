@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "conf/config.hpp"
@@ -44,15 +45,34 @@ class CheckersTest : public ::testing::Test {
     return result.value_or(ProbeResult{false, "no result", Duration(0)});
   }
 
-  ProbeResult http(std::function<void(conf::HealthCheck&)> change = {}) {
+  CheckSpec httpSpec(std::function<void(conf::HealthCheck&)> change = {}) {
     CheckSpec s = spec(conf::CheckType::http, server.port());
     if (change) change(s.params);
-    HttpChecker checker(io, s);
+    return s;
+  }
+
+  // One probe of a new checker: on a new connection.
+  ProbeResult http(std::function<void(conf::HealthCheck&)> change = {}) {
+    HttpChecker checker(io, httpSpec(std::move(change)));
     return probeOnce(checker);
+  }
+
+  // `count` probes in turn, each expected to pass.
+  void passes(Checker& checker, int count) {
+    for (int i = 0; i < count; ++i) {
+      const ProbeResult result = probeOnce(checker);
+      ASSERT_TRUE(result.success) << "probe " << i << ": " << result.error;
+    }
+  }
+
+  static std::size_t openDescriptors() {
+    return static_cast<std::size_t>(
+        std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator()));
   }
 
   asio::io_context io;
   TestHttpServer server{io};
+  ConnectWaiter& waiter = asio::use_service<ConnectWaiter>(io);
 };
 
 TEST_F(CheckersTest, TcpConnectsOrFails) {
@@ -221,12 +241,168 @@ TEST_F(CheckersTest, HttpHealthyAnswerPasses) {
   EXPECT_NE(server.last_request.find("GET / HTTP/1.0\r\nHost: www.example.test\r\n"), std::string::npos);
 }
 
-TEST_F(CheckersTest, PlainHttpKeepsItsSocketFromProbeToProbe) {
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(http().success);
-  EXPECT_EQ(server.requests, 3);
-  EXPECT_EQ(asio::use_service<ConnectWaiter>(io).idle(), 1u);  // one socket, reset and kept each time
-  EXPECT_TRUE(http([](auto& c) { c.graceful_close = true; }).success);
-  EXPECT_EQ(asio::use_service<ConnectWaiter>(io).pending(), 0u);
+// keepalive (the default): one connection for every probe, each a request
+// (HTTP/1.0, Connection: keep-alive) and its answer; it stays in the
+// ConnectWaiter between probes with nothing awaited.
+TEST_F(CheckersTest, PlainHttpKeepsItsConnectionFromProbeToProbe) {
+  HttpChecker checker(io, httpSpec());
+  passes(checker, 5);
+  EXPECT_EQ(server.connections, 1);
+  EXPECT_EQ(server.requests, 5);
+  EXPECT_NE(server.last_request.find("GET / HTTP/1.0\r\n"), std::string::npos);
+  EXPECT_NE(server.last_request.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << server.last_request;
+  EXPECT_EQ(waiter.inUse(), 1u);
+  EXPECT_EQ(waiter.pending(), 0u);
+}
+
+// keepalive = false: a connection per probe (Connection: close), even to a
+// server that would keep it; the socket is reset and kept by the ConnectWaiter
+// for the next connect, or closed with close = "graceful".
+TEST_F(CheckersTest, PlainHttpWithoutKeepaliveConnectsPerProbe) {
+  server.persistence = TestHttpServer::Persistence::http11;
+  HttpChecker checker(io, httpSpec([](auto& c) { c.keepalive = false; }));
+  passes(checker, 3);
+  EXPECT_EQ(server.connections, 3);
+  EXPECT_NE(server.last_request.find("\r\nConnection: close\r\n"), std::string::npos) << server.last_request;
+  EXPECT_EQ(waiter.inUse(), 0u);
+  EXPECT_EQ(waiter.idle(), 1u);  // one socket, reset and kept each time
+  CheckSpec fin = httpSpec([](auto& c) { c.keepalive = false; });
+  fin.params.graceful_close = true;
+  HttpChecker graceful(io, fin);
+  passes(graceful, 1);
+  EXPECT_EQ(server.connections, 4);
+  EXPECT_EQ(waiter.inUse(), 0u);
+  EXPECT_EQ(waiter.pending(), 0u);
+}
+
+// Only an answer framed by Content-Length whose headers keep the connection
+// lets the next probe use it. The servers that say otherwise still read on
+// it: a probe sent there would be counted.
+TEST_F(CheckersTest, OnlyAnswersThatKeepTheConnectionAreFollowedOnIt) {
+  using P = TestHttpServer::Persistence;
+  struct Row {
+    const char* what;
+    P persistence;
+    int connections;  // for 3 probes
+  };
+  const Row rows[] = {
+      {"HTTP/1.0, Connection: keep-alive", P::asked, 1},        // kept
+      {"HTTP/1.1 without Connection", P::http11, 1},            // kept
+      {"HTTP/1.1, Connection: close", P::says_close, 3},        // closed
+      {"HTTP/1.0 without Connection", P::http10_bare, 3},       // closed
+      {"no Content-Length (ended by a FIN)", P::no_length, 3},  // closed
+  };
+  for (const auto& row : rows) {
+    server.persistence = row.persistence;
+    const int connections = server.connections, requests = server.requests;
+    {
+      HttpChecker checker(io, httpSpec());
+      passes(checker, 3);
+    }
+    EXPECT_EQ(server.connections - connections, row.connections) << row.what;
+    EXPECT_EQ(server.requests - requests, 3) << row.what;
+  }
+}
+
+// A failing verdict ends the connection, even when the answer would keep it:
+// the next probe starts afresh.
+TEST_F(CheckersTest, FailedProbeEndsTheKeptConnection) {
+  HttpChecker checker(io, httpSpec());
+  passes(checker, 2);
+  server.mode = TestHttpServer::Mode::status500;
+  EXPECT_EQ(probeOnce(checker).error, "unexpected status 500");
+  EXPECT_EQ(server.connections, 1);  // the 500 came on the kept connection
+  server.mode = TestHttpServer::Mode::ok;
+  passes(checker, 2);
+  EXPECT_EQ(server.connections, 2);
+  EXPECT_EQ(server.requests, 5);
+}
+
+TEST_F(CheckersTest, ConnectionCarriesAtMostItsRequestLimit) {
+  HttpChecker checker(io, httpSpec());
+  passes(checker, HttpChecker::kMaxRequestsPerConnection);
+  EXPECT_EQ(server.connections, 1);
+  passes(checker, 1);
+  EXPECT_EQ(server.connections, 2);
+  EXPECT_EQ(server.requests, HttpChecker::kMaxRequestsPerConnection + 1);
+}
+
+// The server closes the kept connection while it is idle (FIN, then RST):
+// the probe that finds it closed tries once more on a new connection, within
+// its deadline, and reports once.
+TEST_F(CheckersTest, KeptConnectionClosedByTheServerIsRetriedOnANewOne) {
+  HttpChecker checker(io, httpSpec());
+  passes(checker, 2);
+  ASSERT_EQ(server.connections, 1);
+  for (const bool reset : {false, true}) {
+    server.dropConnections(reset);
+    io.run_for(20ms);
+    int results = 0;
+    std::optional<ProbeResult> result;
+    checker.probe([&](ProbeResult r) {
+      ++results;
+      result = std::move(r);
+    });
+    ASSERT_TRUE(runUntil(
+        io, [&] { return result.has_value(); }, 3s));
+    io.run_for(50ms);
+    EXPECT_TRUE(result->success) << (reset ? "reset: " : "FIN: ") << result->error;
+    EXPECT_EQ(results, 1);
+    passes(checker, 1);  // kept again
+  }
+  EXPECT_EQ(server.connections, 3);
+  EXPECT_EQ(server.requests, 6);
+}
+
+// A kept connection that goes silent fails the probe by its timeout and is
+// dropped; a server gone (listener and connections closed) fails it after
+// the one retry.
+TEST_F(CheckersTest, KeptConnectionFailures) {
+  HttpChecker checker(io, httpSpec());
+  passes(checker, 1);
+  server.mode = TestHttpServer::Mode::silent;
+  EXPECT_EQ(probeOnce(checker).error, "timed out after 200ms");
+  EXPECT_EQ(server.connections, 1);
+  EXPECT_EQ(server.requests, 2);
+  server.mode = TestHttpServer::Mode::ok;
+  passes(checker, 2);
+  EXPECT_EQ(server.connections, 2);
+
+  server.down();
+  const ProbeResult gone = probeOnce(checker);
+  EXPECT_FALSE(gone.success);
+  EXPECT_EQ(gone.error, "connect: Connection refused");
+  EXPECT_EQ(waiter.inUse(), 0u);
+}
+
+// The kept connection belongs to the checker: cancel() and the destructor
+// close it, a probe in flight too, and no descriptor is left behind (beyond
+// the reset sockets the ConnectWaiter keeps for later connects).
+TEST_F(CheckersTest, KeptConnectionEndsWithItsChecker) {
+  passes(*std::make_unique<HttpChecker>(io, httpSpec()), 1);  // the ConnectWaiter's own descriptors
+  const std::size_t descriptors = openDescriptors(), idle = waiter.idle();
+  {
+    HttpChecker checker(io, httpSpec());
+    passes(checker, 2);
+    EXPECT_EQ(waiter.inUse(), 1u);
+    checker.cancel();
+    EXPECT_EQ(waiter.inUse(), 0u);
+    passes(checker, 2);
+    EXPECT_EQ(waiter.inUse(), 1u);
+  }
+  EXPECT_EQ(waiter.inUse(), 0u);
+  {
+    HttpChecker checker(io, httpSpec([](auto& c) { c.graceful_close = true; }));
+    passes(checker, 2);
+    server.mode = TestHttpServer::Mode::silent;
+    checker.probe([](ProbeResult) { ADD_FAILURE() << "called after its checker ended"; });
+    io.run_for(20ms);
+  }
+  io.run_for(50ms);
+  EXPECT_EQ(waiter.inUse(), 0u);
+  EXPECT_EQ(waiter.pending(), 0u);
+  EXPECT_EQ(openDescriptors() - descriptors, waiter.idle() - idle);
+  EXPECT_EQ(server.connections, 4);
 }
 
 TEST_F(CheckersTest, HttpFailureTable) {
@@ -251,12 +427,25 @@ TEST_F(CheckersTest, HttpFailureTable) {
       {"wrong digest", TestHttpServer::Mode::ok, [](auto& c) { c.digest = "md5:00000000000000000000000000000000"; },
        "md5 digest"},
   };
-  for (const auto& row : rows) {
-    server.mode = row.mode;
-    const ProbeResult result = http(row.change);
-    EXPECT_FALSE(result.success) << row.what;
-    EXPECT_NE(result.error.find(row.error_part), std::string::npos) << row.what << ": " << result.error;
-    EXPECT_LT(result.latency, 1s) << row.what;
+  // The server's failures also on a connection kept from a passing probe.
+  for (const bool kept : {false, true}) {
+    for (const auto& row : rows) {
+      if (kept && row.change) continue;
+      const std::string what = std::string(row.what) + (kept ? ", on a kept connection" : "");
+      HttpChecker checker(io, httpSpec(row.change));
+      server.mode = TestHttpServer::Mode::ok;
+      const int connections = server.connections;
+      if (kept) {
+        ASSERT_TRUE(probeOnce(checker).success) << what;
+      }
+      server.mode = row.mode;
+      const ProbeResult result = probeOnce(checker);
+      EXPECT_FALSE(result.success) << what;
+      EXPECT_NE(result.error.find(row.error_part), std::string::npos) << what << ": " << result.error;
+      EXPECT_LT(result.latency, 1s) << what;
+      // A reset kept connection is retried once on a new one, reset too.
+      EXPECT_EQ(server.connections - connections, kept && row.mode == TestHttpServer::Mode::reset ? 2 : 1) << what;
+    }
   }
 }
 
@@ -373,6 +562,45 @@ TEST(HttpExchange, ParsesAndJudges) {
   EXPECT_EQ(judgeHttpResponse(check, HttpResponse{200, "abc"}), "");
   check.digest = "sha1:abc";
   EXPECT_EQ(judgeHttpResponse(check, HttpResponse{200, "abc"}), "unsupported digest algorithm: sha1");
+}
+
+TEST(HttpExchange, RequestAsksToKeepThePlainConnection) {
+  conf::HealthCheck check;
+  check.type = conf::CheckType::http;
+  check.path = "/health";
+  const Endpoint target = *Endpoint::parse("127.0.0.1:8080");
+  EXPECT_EQ(buildHttpRequest(makeCheckSpec(check, target)),
+            "GET /health HTTP/1.0\r\nHost: 127.0.0.1:8080\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\n"
+            "Connection: keep-alive\r\n\r\n");
+  check.keepalive = false;
+  EXPECT_EQ(buildHttpRequest(makeCheckSpec(check, target)),
+            "GET /health HTTP/1.0\r\nHost: 127.0.0.1:8080\r\nUser-Agent: vipd-healthcheck\r\nAccept: */*\r\n"
+            "Connection: close\r\n\r\n");
+  check.keepalive = true;
+  check.tls = true;  // https: a connection per probe
+  EXPECT_NE(buildHttpRequest(makeCheckSpec(check, target)).find("\r\nConnection: close\r\n"), std::string::npos);
+}
+
+TEST(HttpExchange, ResponseKeepsConnection) {
+  struct Row {
+    const char* response;
+    bool keeps;
+  };
+  const Row rows[] = {
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true},
+      {"HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nok", true},  // the verdict is the checker's business
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Close\r\n\r\nok", false},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nconnection: keep-alive, close\r\n\r\nok", false},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false},
+      {"HTTP/1.0 200 OK\r\ncontent-length: 2\r\nConnection: Keep-Alive\r\n\r\nok", true},
+      {"HTTP/1.0 200 OK\r\nConnection: TE, keep-alive\r\nContent-Length: 0\r\n\r\n", true},
+      {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nok", false},  // ends with the connection
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP", false},   // more than announced
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no", false},        // less
+      {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\nok", false},
+      {"HTTP/2 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok", false},
+  };
+  for (const auto& row : rows) EXPECT_EQ(responseKeepsConnection(row.response), row.keeps) << row.response;
 }
 
 TEST(HttpExchange, HostHeaderDefaultsToTheTarget) {
