@@ -32,8 +32,9 @@ class HttpChecker : public Checker {
   void cancel() override;
 
   static constexpr std::size_t kMaxResponse = 1 << 20;
-  // Then a new connection, so that the server's listener itself is checked
-  // regularly (Apache's MaxKeepAliveRequests has the same default).
+  // Requests a kept connection carries before a new one is made, so that the
+  // server's listener itself is checked regularly (Apache's MaxKeepAliveRequests
+  // has the same default).
   static constexpr int kMaxRequestsPerConnection = 100;
 
  private:
