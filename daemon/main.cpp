@@ -11,6 +11,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/subsystems.hpp"
 #include "healthcheck/process_runner.hpp"
+#include "healthcheck/process_spawn.hpp"
 #include "virt/host_vnc_ports.hpp"
 
 namespace {
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  vipd::process::raiseOpenFileLimit();
   // Script process groups killed at their timeout are reaped by us, not left to init.
   if (auto adopted = vipd::process::adoptOrphans(); !adopted)
     vipd::log::warning("cannot become a child subreaper: " + adopted.error().message());

@@ -20,6 +20,8 @@ namespace vipd::process {
 
 namespace {
 
+rlimit child_open_files{};  // set by raiseOpenFileLimit(); zero: leave the child's as it is
+
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 struct User {
@@ -98,6 +100,7 @@ void closeAll(std::initializer_list<int> fds) {
   }
   if (user.uid != 0 && (setuid(0) == 0 || geteuid() == 0)) fail(EPERM);  // privileges must be gone for good
   if (chdir("/") != 0) fail(errno);
+  if (child_open_files.rlim_max != 0) setrlimit(RLIMIT_NOFILE, &child_open_files);
   execve(program, argv, envp);
   fail(errno);
   _exit(127);
@@ -158,6 +161,17 @@ Result<Spawned> spawn(const Command& command) {
   fcntl(output[0], F_SETFL, fcntl(output[0], F_GETFL) | O_NONBLOCK);
   fcntl(exec_error[0], F_SETFL, fcntl(exec_error[0], F_GETFL) | O_NONBLOCK);
   return Spawned{pid, pidfd, output[0], exec_error[0]};
+}
+
+rlim_t raiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    const rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) != 0) return limit.rlim_cur;
+    child_open_files = limit;
+  }
+  return limit.rlim_max;
 }
 
 }  // namespace vipd::process

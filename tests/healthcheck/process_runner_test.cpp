@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 
+#include "healthcheck/process_spawn.hpp"
 #include "tests/healthcheck/process_test_support.hpp"
 
 namespace vipd::process {
@@ -44,6 +45,23 @@ TEST_F(ProcessRunnerTest, CapturesOutputAndExitStatus) {
   EXPECT_FALSE(outcome.success());
   EXPECT_EQ(outcome.output, "out\nerr\n");
   EXPECT_EQ(outcome.describe(), "exit status 3");
+}
+
+// The daemon raises its own open-file limit; commands still start with the old one.
+TEST_F(ProcessRunnerTest, CommandsKeepTheOpenFileLimitTheDaemonRaised) {
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max <= 512) GTEST_SKIP() << "hard open-file limit " << limit.rlim_max << " leaves nothing to raise";
+  const rlimit lowered{512, limit.rlim_max};
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  EXPECT_EQ(raiseOpenFileLimit(), limit.rlim_max);
+  rlimit raised{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &raised), 0);
+  EXPECT_EQ(raised.rlim_cur, limit.rlim_max);
+  auto result = runToEnd({"/bin/sh", "-c", "ulimit -n"});
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ(result->value().output, "512\n");
+  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 TEST_F(ProcessRunnerTest, FindsProgramsInPathWithoutAShell) {
