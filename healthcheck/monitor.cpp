@@ -35,7 +35,8 @@ void Monitor::apply(const conf::Config& config) {
   const auto now = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   for (const auto& id : delta.added) {
-    startCheck(id, firstProbeAt(now, book_.checks().at(id).spec.params.warmup, fraction(random_)));
+    const conf::HealthCheck& params = book_.checks().at(id).spec.params;
+    startCheck(id, firstProbeAt(now, params.warmup, fraction(random_), params.interval));
   }
   for (const auto& id : delta.kept) {
     Running& running = running_.at(id);
@@ -83,7 +84,7 @@ void Monitor::probe(Running& running) {
 
 void Monitor::onResult(Running& running, const ProbeResult& result) {
   running.in_flight = false;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = running.started + result.latency;  // no clock read: it is a system call in the bench VM
   const Events events = book_.record(*running.record, result, now);
   if (!stopped_) schedule(running, nextProbeAt(running.started, now, running.record->spec.params.interval));
   if (!events.checks.empty()) publish(events);
