@@ -25,10 +25,15 @@ ip netns exec "$ns" "$build/daemon/vipd" -f "$dir/vipd-$mode.toml" --socket "/ru
 vipd_pid=$!
 sleep "$settle"
 ticks() { awk '{ print $14 + $15 }' "/proc/$vipd_pid/stat"; }
-passive() { ip netns exec "$ns" awk '/^Tcp:/ && $7 ~ /^[0-9]+$/ { print $7 }' /proc/net/snmp; }
-t0=$(date +%s.%N) c0=$(ticks) p0=$(passive)
+# Checks done, counted as in_vm.sh: http, requests the pool answered; tcp,
+# PassiveOpens + AttemptFails (full and half-open probes).
+checks() {
+  if [ "$mode" = http ]; then awk '{ print $2 }' "$dir/count"
+  else ip netns exec "$ns" awk '/^Tcp:/ && $7 ~ /^[0-9]+$/ { print $7 + $8 }' /proc/net/snmp; fi
+}
+t0=$(date +%s.%N) c0=$(ticks) p0=$(checks)
 sleep "$window"
-t1=$(date +%s.%N) c1=$(ticks) p1=$(passive)
+t1=$(date +%s.%N) c1=$(ticks) p1=$(checks)
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$vipd_pid/status")
 start=$(date +%s.%N)
 "$build/ctl/vipctl" --socket "/run/$ns.sock" checks --json >"$dir/after.json" || echo '{}' >"$dir/after.json"
