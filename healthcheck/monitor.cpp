@@ -15,7 +15,7 @@ int64_t millis(Duration d) { return d.count(); }
 }  // namespace
 
 Monitor::Monitor(asio::io_context& io, CheckerFactory checkers, MonitorSinks sinks)
-    : io_(io), checkers_(std::move(checkers)), sinks_(std::move(sinks)) {}
+    : io_(io), checkers_(std::move(checkers)), sinks_(std::move(sinks)), wake_(io) {}
 
 Monitor::~Monitor() {
   for (auto& [id, running] : running_) running.checker->cancel();
@@ -28,7 +28,9 @@ void Monitor::apply(const conf::Config& config) {
   script_user_ = config.global.script_user;
   ReloadDelta delta = book_.reload(buildPlan(config.ipvs));
   for (const auto& id : delta.removed) {
-    running_.at(id).checker->cancel();
+    Running& running = running_.at(id);
+    running.checker->cancel();
+    unschedule(running);
     running_.erase(id);
   }
   for (const auto& id : delta.kept) running_.at(id).record = book_.find(id);
@@ -62,20 +64,51 @@ void Monitor::startCheck(const std::string& id, TimePoint first_probe) {
   Running& running = running_[id];
   running.record = book_.find(id);
   running.checker = checkers_(running.record->spec, script_user_);
-  running.timer = std::make_unique<asio::steady_timer>(io_);
   schedule(running, first_probe);
 }
 
 void Monitor::schedule(Running& running, TimePoint at) {
+  unschedule(running);
   running.due = at;
-  running.timer->expires_at(at);
-  running.timer->async_wait([this, &running](const boost::system::error_code& ec) {
-    if (!ec && !stopped_) probe(running);
+  running.waiting = true;
+  waiting_[at].push_back(&running);
+  if (at < wake_at_) wakeAt(at);
+}
+
+void Monitor::unschedule(Running& running) {
+  if (!running.waiting) return;
+  running.waiting = false;
+  auto step = waiting_.find(running.due);
+  std::erase(step->second, &running);
+  if (step->second.empty()) waiting_.erase(step);  // wake_ may still fire for it: it then finds nothing due
+}
+
+void Monitor::wakeAt(TimePoint at) {
+  wake_at_ = at;
+  wake_.expires_at(at);  // a wait pending for a later time ends with operation_aborted
+  wake_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    wake_at_ = TimePoint::max();
+    probeWhatIsDue();
   });
 }
 
-void Monitor::probe(Running& running) {
-  running.started = std::chrono::steady_clock::now();
+void Monitor::probeWhatIsDue() {
+  if (stopped_) return;
+  const auto now = std::chrono::steady_clock::now();
+  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+    const std::vector<Running*> due = std::move(waiting_.begin()->second);
+    waiting_.erase(waiting_.begin());
+    for (Running* running : due) {
+      running->waiting = false;
+      probe(*running, now);  // checkers never answer inline: nothing here changes waiting_
+    }
+  }
+  if (!waiting_.empty()) wakeAt(waiting_.begin()->first);
+}
+
+void Monitor::probe(Running& running, TimePoint now) {
+  running.started = now;
   lateness_.record(running.started,
                    std::chrono::duration_cast<LatenessHistogram::Micros>(running.started - running.due));
   running.in_flight = true;
@@ -189,8 +222,11 @@ void Monitor::stop(std::function<void()> done) {
   for (auto& [id, running] : running_) {
     running.checker->cancel();
     running.in_flight = false;
-    running.timer->cancel();
+    running.waiting = false;
   }
+  waiting_.clear();
+  wake_.cancel();
+  wake_at_ = TimePoint::max();
   asio::post(io_, std::move(done));
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "common/subsystem.hpp"
@@ -41,22 +42,25 @@ class Monitor : public Subsystem {
   const HealthBook& book() const { return book_; }
 
  private:
-  // One running check. Its callbacks hold a pointer to it, no id string: a
-  // Running lives in a map node (stable address), and is erased only after
-  // its checker was cancelled (no result callback) and with its timer (the
-  // pending wait completes with operation_aborted and touches nothing).
+  // One running check. Its callbacks and waiting_ hold a pointer to it, no
+  // id string: a Running lives in a map node (stable address), and is erased
+  // only after its checker was cancelled (no result callback) and it left waiting_.
   struct Running {
     CheckRecord* record = nullptr;  // in book_; refreshed after every reload
     std::unique_ptr<Checker> checker;
-    std::unique_ptr<asio::steady_timer> timer;
-    TimePoint due{};  // when the timer was set to fire
+    TimePoint due{};  // when its next probe is due
     TimePoint started{};
     bool in_flight = false;
+    bool waiting = false;  // in waiting_ under `due`
   };
 
   void startCheck(const std::string& id, TimePoint first_probe);
   void schedule(Running& running, TimePoint at);
-  void probe(Running& running);
+  void unschedule(Running& running);
+  void wakeAt(TimePoint at);
+  // Starts every probe that is due, all with one clock read.
+  void probeWhatIsDue();
+  void probe(Running& running, TimePoint now);
   void onResult(Running& running, const ProbeResult& result);
   void publish(const Events& events);
 
@@ -66,6 +70,12 @@ class Monitor : public Subsystem {
   HealthBook book_;
   LatenessTracker lateness_;  // probe start vs its schedule: since start, and recent
   std::map<std::string, Running> running_;
+  // Checks waiting for their next probe, by due time: one timer for the
+  // earliest, not one per check, so the probes due on one step of the probe
+  // grid (schedule.hpp) start in one handler.
+  std::map<TimePoint, std::vector<Running*>> waiting_;
+  asio::steady_timer wake_;
+  TimePoint wake_at_ = TimePoint::max();  // when wake_ fires; max: not armed
   std::string script_user_;
   std::mt19937_64 random_{std::random_device{}()};
   uint64_t check_transitions_ = 0;

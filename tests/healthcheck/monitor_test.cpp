@@ -143,6 +143,20 @@ TEST_F(MonitorTest, ScriptUserChangeRemakesScriptCheckers) {
   EXPECT_EQ(targets->users.at(id), "daemon");
 }
 
+// Probes due on the same step of the probe grid start in one handler, not one timer each.
+TEST_F(MonitorTest, ProbesDueTogetherStartInOneHandler) {
+  conf::Config many;
+  std::vector<std::string> addresses;
+  for (int i = 1; i <= 200; ++i) addresses.push_back("127.0.1." + std::to_string(i) + ":80");
+  std::vector<const char*> servers;
+  for (const auto& address : addresses) servers.push_back(address.c_str());
+  many.ipvs.services.push_back(service("many", 1, servers));
+  many.ipvs.services[0].checks[0].interval = 1s;  // no warmup: every first probe is due at once
+  monitor.apply(many);
+  io.run_one();  // the first wake-up
+  EXPECT_EQ(targets->probes.size(), 200u);
+}
+
 TEST_F(MonitorTest, StopHaltsProbing) {
   monitor.apply(config);
   ASSERT_TRUE(runUntil(
