@@ -68,6 +68,12 @@ SynProber::Handle handleOf(const asio::ip::address& address, uint16_t port, uint
   return handle;
 }
 
+// The key of ipv4_sources_.
+uint32_t ipv4Key(const SynProber::Handle& handle) {
+  return static_cast<uint32_t>(handle.address[0]) << 24 | handle.address[1] << 16 | handle.address[2] << 8 |
+         handle.address[3];
+}
+
 }  // namespace
 
 std::size_t SynProber::HandleHash::operator()(const Handle& handle) const {
@@ -191,18 +197,14 @@ SynProber::Handle SynProber::probe(const asio::ip::tcp::endpoint& target, Done d
       pending_.emplace(handle, std::move(done));
       return handle;
     }
-    if (!v6) ipv4_sources_.erase(target.address().to_v4().to_uint());
+    if (!v6) ipv4_sources_.erase(ipv4Key(handle));
   }
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
   return {};
 }
 
 void SynProber::cancel(const Handle& handle) {
-  if (pending_.erase(handle) && !handle.v6) {
-    uint32_t key = 0;
-    for (int i = 0; i < 4; ++i) key = key << 8 | handle.address[i];
-    ipv4_sources_.erase(key);
-  }
+  if (pending_.erase(handle) && !handle.v6) ipv4_sources_.erase(ipv4Key(handle));
 }
 
 void SynProber::waitForAnswers(bool v6) {

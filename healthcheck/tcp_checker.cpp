@@ -7,6 +7,12 @@ namespace vipd::healthcheck {
 
 namespace {
 
+// Both kinds of attempt end the same way: connected (or SYN-ACK), or why not.
+void reportConnect(ProbeAttempt& attempt, const boost::system::error_code& ec) {
+  if (ec) return attempt.fail("connect: " + ec.message());
+  attempt.succeed();
+}
+
 class TcpAttempt : public ProbeAttempt {
  public:
   TcpAttempt(asio::io_context& io, Duration timeout, std::function<void(ProbeResult)> done)
@@ -14,13 +20,8 @@ class TcpAttempt : public ProbeAttempt {
 
   void start(const asio::ip::tcp::endpoint& target, bool reset_on_close) {
     startDeadline();
-    auto self = std::static_pointer_cast<TcpAttempt>(shared_from_this());
-    fd_ = waiter_.connect(target, reset_on_close, [self](const boost::system::error_code& ec) {
-      if (ec) {
-        self->fail("connect: " + ec.message());
-      } else {
-        self->succeed();
-      }
+    fd_ = waiter_.connect(target, reset_on_close, [self = shared_from_this()](const boost::system::error_code& ec) {
+      reportConnect(*self, ec);
     });
   }
 
@@ -42,13 +43,8 @@ class HalfOpenAttempt : public ProbeAttempt {
 
   void start(const asio::ip::tcp::endpoint& target) {
     startDeadline();
-    auto self = std::static_pointer_cast<HalfOpenAttempt>(shared_from_this());
-    handle_ = prober_.probe(target, [self](const boost::system::error_code& ec) {
-      if (ec) {
-        self->fail("connect: " + ec.message());
-      } else {
-        self->succeed();
-      }
+    handle_ = prober_.probe(target, [self = shared_from_this()](const boost::system::error_code& ec) {
+      reportConnect(*self, ec);
     });
   }
 
