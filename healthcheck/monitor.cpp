@@ -33,12 +33,25 @@ void Monitor::apply(const conf::Config& config) {
     unschedule(running);
     running_.erase(id);
   }
-  for (const auto& id : delta.kept) running_.at(id).record = book_.find(id);
+  std::map<Duration, std::size_t> checks_by_interval;
+  for (const auto& [id, record] : book_.checks()) ++checks_by_interval[record.spec.params.interval];
+  const auto gridOf = [&](const CheckRecord& record) {
+    const Duration interval = record.spec.params.interval;
+    return probeGrid(interval, checks_by_interval[interval]);
+  };
+  for (const auto& id : delta.kept) {
+    Running& running = running_.at(id);
+    running.record = book_.find(id);
+    running.grid = gridOf(*running.record);
+  }
   const auto now = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   for (const auto& id : delta.added) {
-    const conf::HealthCheck& params = book_.checks().at(id).spec.params;
-    startCheck(id, firstProbeAt(now, params.warmup, fraction(random_), params.interval));
+    Running& running = running_[id];
+    running.record = book_.find(id);
+    running.grid = gridOf(*running.record);
+    running.checker = checkers_(running.record->spec, script_user_);
+    schedule(running, firstProbeAt(now, running.record->spec.params.warmup, fraction(random_)), now);
   }
   for (const auto& id : delta.kept) {
     Running& running = running_.at(id);
@@ -48,10 +61,10 @@ void Monitor::apply(const conf::Config& config) {
       running.checker = checkers_(spec, script_user_);
       if (running.in_flight) {
         running.in_flight = false;
-        schedule(running, now);
+        schedule(running, now, now);
       }
     } else if (resuming) {
-      schedule(running, now);
+      schedule(running, now, now);
     }
   }
   log::info("checks: " + std::to_string(book_.checks().size()) + " checks (" + std::to_string(delta.added.size()) +
@@ -60,15 +73,10 @@ void Monitor::apply(const conf::Config& config) {
   publish(delta.events);
 }
 
-void Monitor::startCheck(const std::string& id, TimePoint first_probe) {
-  Running& running = running_[id];
-  running.record = book_.find(id);
-  running.checker = checkers_(running.record->spec, script_user_);
-  schedule(running, first_probe);
-}
-
-void Monitor::schedule(Running& running, TimePoint at) {
+void Monitor::schedule(Running& running, TimePoint exact, TimePoint now) {
   unschedule(running);
+  running.exact = exact;
+  const TimePoint at = onProbeGrid(exact, now, running.grid);
   running.due = at;
   running.waiting = true;
   waiting_[at].push_back(&running);
@@ -119,7 +127,7 @@ void Monitor::onResult(Running& running, const ProbeResult& result) {
   running.in_flight = false;
   const auto now = running.started + result.latency;  // no clock read: it is a system call in the bench VM
   const Events events = book_.record(*running.record, result, now);
-  if (!stopped_) schedule(running, nextProbeAt(running.started, now, running.record->spec.params.interval));
+  if (!stopped_) schedule(running, nextProbeAt(running.exact, now, running.record->spec.params.interval), now);
   if (!events.checks.empty()) publish(events);
 }
 

@@ -48,14 +48,15 @@ class Monitor : public Subsystem {
   struct Running {
     CheckRecord* record = nullptr;  // in book_; refreshed after every reload
     std::unique_ptr<Checker> checker;
-    TimePoint due{};  // when its next probe is due
+    Duration grid{1};   // its probes' grid step (schedule.hpp)
+    TimePoint exact{};  // when its next probe is due, off the grid
+    TimePoint due{};    // when it starts: `exact` on the grid
     TimePoint started{};
     bool in_flight = false;
     bool waiting = false;  // in waiting_ under `due`
   };
 
-  void startCheck(const std::string& id, TimePoint first_probe);
-  void schedule(Running& running, TimePoint at);
+  void schedule(Running& running, TimePoint exact, TimePoint now);
   void unschedule(Running& running);
   void wakeAt(TimePoint at);
   // Starts every probe that is due, all with one clock read.
