@@ -86,7 +86,9 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
     ::epoll_event event{};
     event.events = EPOLLOUT | EPOLLONESHOT;
     event.data.u64 = eventData(fd, entry.generation);
+    ++epoll_changes_;
     if (::epoll_ctl(epoll_fd_, epoll_op, fd, &event) == 0) {
+      entry.armed = event.events;
       entry.done = std::move(done);
       entry.in_use = true;
       entry.connecting = true;
@@ -110,10 +112,8 @@ void ConnectWaiter::wait(int fd, uint32_t events, Done done) {
   // Not a connected socket of ours, or one already waited on.
   boost::system::error_code ec(EBADF, boost::system::system_category());
   if (entry && entry->in_use && !entry->done) {
-    ::epoll_event event{};
-    event.events = events | EPOLLONESHOT;
-    event.data.u64 = eventData(fd, entry->generation);
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) {
+    const uint32_t wanted = events == EPOLLIN ? EPOLLIN : events | EPOLLONESHOT;
+    if (entry->armed == wanted || arm(fd, *entry, wanted)) {
       entry->done = std::move(done);
       entry->connecting = false;
       ++pending_;
@@ -122,6 +122,16 @@ void ConnectWaiter::wait(int fd, uint32_t events, Done done) {
     ec = lastError();
   }
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
+}
+
+bool ConnectWaiter::arm(int fd, Entry& entry, uint32_t events) {
+  ::epoll_event event{};
+  event.events = events;
+  event.data.u64 = eventData(fd, entry.generation);
+  ++epoll_changes_;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) return false;
+  entry.armed = events;
+  return true;
 }
 
 void ConnectWaiter::close(int fd) {
@@ -166,7 +176,14 @@ void ConnectWaiter::drain() {
       const auto generation = static_cast<uint32_t>(events[i].data.u64 >> 32);
       if (shut_down_ || static_cast<std::size_t>(fd) >= entries_.size()) continue;
       Entry& entry = entries_[static_cast<std::size_t>(fd)];
-      if (entry.generation != generation || !entry.done) continue;
+      if (entry.armed & EPOLLONESHOT) entry.armed = 0;
+      if (entry.generation != generation || !entry.done) {
+        // Nobody awaits it (a kept connection the server closed while idle, or a
+        // disconnected one of ours): armed level-triggered, it would be reported
+        // on every turn; once more at most now.
+        if (entry.armed != 0) arm(fd, entry, EPOLLONESHOT);
+        continue;
+      }
       Done done = std::move(entry.done);
       entry.done = nullptr;
       --pending_;

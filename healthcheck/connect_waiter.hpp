@@ -14,11 +14,14 @@
 // socket costs connect, epoll_ctl, getsockopt(SO_ERROR) and connect(AF_UNSPEC):
 // 4 system calls, and no socket allocated or freed. Still a full handshake.
 //
-// Plain http checks use it too: after the connect, waitReadable() / waitWritable()
-// re-arm the same socket (one epoll_ctl(MOD)) for the response and, rarely, the
-// request. A connected socket may stay between connect() and close() with
-// nothing awaited (an http connection kept from probe to probe): it stays in
-// the epoll set, disarmed (EPOLLONESHOT), until the next wait or its close().
+// Plain http checks use it too: after the connect, waitReadable() arms the
+// same socket for reading, level-triggered, once per connection (one
+// epoll_ctl(MOD)), not once per response: a kept connection then costs no
+// epoll_ctl per request. waitWritable() (rare: a request that did not fit)
+// arms it once (EPOLLONESHOT). A connected socket may stay between connect()
+// and close() with nothing awaited (an http connection kept from probe to
+// probe): it stays armed for reading; an event nobody awaits (the server
+// closed it while idle) disarms it, and the next wait arms it again.
 #include <sys/epoll.h>
 
 #include <cstdint>
@@ -57,6 +60,8 @@ class ConnectWaiter : public asio::io_context::service {
   // Sockets between connect() and close(), awaited or not.
   std::size_t inUse() const { return in_use_; }
   std::size_t idle() const { return idle_[0].size() + idle_[1].size(); }
+  // epoll_ctl calls so far (a kept http connection: two, whatever its requests).
+  std::size_t epollChanges() const { return epoll_changes_; }
 
   static constexpr std::size_t kMaxIdle = 256;
 
@@ -68,7 +73,11 @@ class ConnectWaiter : public asio::io_context::service {
     bool connecting = false;  // the awaited event ends a connect: its result is SO_ERROR
     bool reusable = false;    // resets on close: connect(AF_UNSPEC) can keep it
     bool v6 = false;
+    uint32_t armed = 0;  // what the epoll set reports for it now; 0: a oneshot that fired
   };
+
+  // Sets what the epoll set reports for `fd` (EPOLL_CTL_MOD).
+  bool arm(int fd, Entry& entry, uint32_t events);
 
   int takeSocket(const asio::ip::tcp::endpoint& target, bool reset_on_close, int& epoll_op);
   void wait(int fd, uint32_t events, Done done);
@@ -84,6 +93,7 @@ class ConnectWaiter : public asio::io_context::service {
   std::vector<int> idle_[2];    // disconnected sockets, still in the epoll set; IPv4, IPv6
   std::size_t pending_ = 0;
   std::size_t in_use_ = 0;
+  std::size_t epoll_changes_ = 0;
   bool shut_down_ = false;
 };
 
