@@ -8,7 +8,9 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <semaphore>
+#include <system_error>
 #include <thread>
 
 #include <netlink/genl/ctrl.h>
@@ -229,25 +231,32 @@ std::vector<Status> NetlinkKernel::executeAll(std::span<const Op> ops) {
       failed_batch = k;
     }
   };
-  if (count == 1) {
-    encodeBatch(0);
-    transmitBatch(0);
-  } else {
-    std::counting_semaphore<kBatchesAhead> free_slots(kBatchesAhead);
-    std::counting_semaphore<kBatchesAhead> encoded(0);
-    std::thread sender([&] {
-      for (std::size_t k = 0; k < count; ++k) {
-        encoded.acquire();
-        if (failed_batch == count) transmitBatch(k);
-        free_slots.release();
-      }
-    });
+  std::counting_semaphore<kBatchesAhead> free_slots(kBatchesAhead);
+  std::counting_semaphore<kBatchesAhead> encoded(0);
+  std::optional<std::thread> sender;
+  try {
+    if (count > 1) sender.emplace([&] {
+        for (std::size_t k = 0; k < count; ++k) {
+          encoded.acquire();
+          if (failed_batch == count) transmitBatch(k);
+          free_slots.release();
+        }
+      });
+  } catch (const std::system_error&) {
+    // No thread to be had (EAGAIN: a thread limit): the same batches, in turn, on this one.
+  }
+  if (sender) {
     for (std::size_t k = 0; k < count; ++k) {
       free_slots.acquire();
       if (failed_batch == count) encodeBatch(k);
       encoded.release();
     }
-    sender.join();
+    sender->join();
+  } else {
+    for (std::size_t k = 0; k < count && failed_batch == count; ++k) {
+      encodeBatch(k);
+      transmitBatch(k);
+    }
   }
   if (failed_batch < count) {
     for (std::size_t i = failed_batch * window_; i < ops.size(); ++i)

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "common/log.hpp"
@@ -29,9 +30,14 @@ void ensureEventLoop() {
       log::error("virt: cannot register libvirt's event loop; lifecycle events will be polled only");
       return;
     }
-    std::thread([] {
-      while (true) virEventRunDefaultImpl();
-    }).detach();
+    try {
+      std::thread([] {
+        while (true) virEventRunDefaultImpl();
+      }).detach();
+    } catch (const std::system_error& e) {
+      log::error(std::string("virt: no thread for libvirt's event loop (") + e.what() +
+                 "); lifecycle events will be polled only");
+    }
   });
 }
 
