@@ -15,7 +15,7 @@
 
 namespace vipd::healthcheck {
 
-// Connected, in ConnectWaiter's set with nothing awaited (EPOLLONESHOT spent).
+// Connected, in ConnectWaiter's set with nothing awaited.
 struct KeptHttpConnection {
   int fd = -1;
   int requests = 0;  // carried so far
@@ -85,7 +85,7 @@ class HttpAttempt : public ProbeAttempt {
 // On a new connection a probe answered in one piece costs connect, epoll_ctl,
 // getsockopt(SO_ERROR), send, epoll_ctl and recv, then the disconnecting
 // connect(AF_UNSPEC) (the socket is reset and kept, not closed) unless the
-// connection is kept; on a kept connection it costs send, epoll_ctl and recv.
+// connection is kept; on a kept connection it costs send and recv.
 class PlainHttpAttempt : public HttpAttempt {
  public:
   // `kept`: the checker's kept connection, empty without keepalive.

@@ -39,11 +39,6 @@ void Monitor::apply(const conf::Config& config) {
     const Duration interval = record.spec.params.interval;
     return probeGrid(interval, checks_by_interval[interval]);
   };
-  for (const auto& id : delta.kept) {
-    Running& running = running_.at(id);
-    running.record = book_.find(id);
-    running.grid = gridOf(*running.record);
-  }
   const auto now = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   for (const auto& id : delta.added) {
@@ -55,7 +50,9 @@ void Monitor::apply(const conf::Config& config) {
   }
   for (const auto& id : delta.kept) {
     Running& running = running_.at(id);
-    const CheckSpec& spec = book_.checks().at(id).spec;
+    running.record = book_.find(id);
+    running.grid = gridOf(*running.record);
+    const CheckSpec& spec = running.record->spec;
     if (user_changed && spec.params.type == conf::CheckType::script) {
       running.checker->cancel();
       running.checker = checkers_(spec, script_user_);

@@ -1,18 +1,15 @@
 // Large files parsed and read in pieces give the same config as one load, or
 // fall back to one load; errors keep their exact positions.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <functional>
 #include <string>
-#include <system_error>
-#include <thread>
 
 #include "conf/load.hpp"
 #include "conf/piecewise_read.hpp"
+#include "tests/support/without_threads.hpp"
 
 namespace vipd::conf {
 namespace {
@@ -133,28 +130,14 @@ TEST(PiecewiseRead, OneReaderOrManyReadTheSame) {
 TEST(PiecewiseRead, NoThreadToBeHadReadsOnTheCallingOne) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root: to drop to uid 65534 under RLIMIT_NPROC 1 (root ignores it)";
   const std::string text = kHead + services(kMany);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const rlimit one{1, 1};
-    if (setrlimit(RLIMIT_NPROC, &one) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
-    try {
-      std::thread([] {}).join();
-      _exit(11);  // the limit does not hold: nothing tested
-    } catch (const std::system_error&) {
-    }
-    try {
-      const auto alone = readInPieces(text, kOptions, 1);
-      const auto many = readInPieces(text, kOptions, 4);
-      _exit(alone && many && many->services == alone->services && many->head == alone->head ? 0 : 12);
-    } catch (...) {
-      _exit(13);  // the child must not go back into gtest
-    }
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no uid 65534 / rlimit, 11: threads still start, 12: different result, 13: threw";
+  const auto status = test::waitStatusWithoutThreads([&] {
+    const auto alone = readInPieces(text, kOptions, 1);
+    const auto many = readInPieces(text, kOptions, 4);
+    return alone && many && many->services == alone->services && many->head == alone->head;
+  });
+  ASSERT_TRUE(status) << "fork or waitpid failed";
+  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << test::kWithoutThreadsExits;
 }
 
 TEST(PiecewiseRead, OtherLayoutsAreLoadedWhole) {

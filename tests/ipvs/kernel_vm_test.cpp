@@ -2,24 +2,17 @@
 // IPVS. Fails, not skips, where the IPVS family is missing: it is registered
 // to run only in the VM. Reads back with vipd's own dump and with ipvsadm.
 #include <gtest/gtest.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <sstream>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "ipvs/engine.hpp"
 #include "ipvs/netlink_kernel.hpp"
+#include "tests/support/without_threads.hpp"
 
 namespace vipd::ipvs {
 namespace {
@@ -357,36 +350,19 @@ TEST_F(KernelVmTest, BatchesGoInTurnWhenNoThreadCanStart) {
     real.key.port = static_cast<uint16_t>(port);
     ops.push_back({Op::Kind::addDestination, a, real});
   }
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const rlimit one{1, 1};
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct caps[2]{};
-    caps[0].effective = caps[0].permitted = 1u << CAP_NET_ADMIN;
-    if (setrlimit(RLIMIT_NPROC, &one) != 0 || prctl(PR_SET_KEEPCAPS, 1) != 0 || setgid(65534) != 0 ||
-        setuid(65534) != 0 || syscall(SYS_capset, &header, caps) != 0)
-      _exit(10);
-    try {
-      std::thread([] {}).join();
-      _exit(11);  // the limit does not hold: nothing tested
-    } catch (const std::system_error&) {
-    }
-    try {
-      NetlinkKernel kernel(2);  // 7 ops: 4 batches
-      const auto results = kernel.executeAll(ops);
-      bool as_expected = results.size() == ops.size();
-      for (std::size_t i = 0; as_expected && i < results.size(); ++i)
-        as_expected = i == 1 ? !results[i].ok() && results[i].error().code.value() == EEXIST : results[i].ok();
-      _exit(as_expected ? 0 : 12);
-    } catch (...) {
-      _exit(13);  // the child must not go back into gtest
-    }
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setup, 11: threads still start, 12: other results, 13: threw";
+  const auto status = test::waitStatusWithoutThreads(
+      [&] {
+        NetlinkKernel kernel(2);  // 7 ops: 4 batches
+        const auto results = kernel.executeAll(ops);
+        bool as_expected = results.size() == ops.size();
+        for (std::size_t i = 0; as_expected && i < results.size(); ++i)
+          as_expected = i == 1 ? !results[i].ok() && results[i].error().code.value() == EEXIST : results[i].ok();
+        return as_expected;
+      },
+      /*keep_net_admin=*/true);
+  ASSERT_TRUE(status) << "fork or waitpid failed";
+  ASSERT_TRUE(WIFEXITED(*status)) << "killed by signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << test::kWithoutThreadsExits;
   const auto listed = ipvsadmList();
   ASSERT_EQ(listed.count("TCP 198.51.100.61:80"), 1u) << run("ipvsadm -Ln");
   EXPECT_EQ(listed.at("TCP 198.51.100.61:80").servers.size(), 5u) << run("ipvsadm -Ln");
