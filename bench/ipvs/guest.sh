@@ -1,29 +1,26 @@
 #!/bin/bash
 # guest.sh TOOL DIR RULES BUILD: runs INSIDE a fresh bench VM; prints one JSON line.
 # Wall time from the tool's start until the kernel holds RULES rules
-# (services + real servers), counted in /proc/net/ip_vs.
+# (services + real servers): BUILD's ipvs_rules_timer (rules_timer.cpp)
+# starts the tool and counts /proc/net/ip_vs, the same clock for each tool.
 set -euo pipefail
 tool=$1 dir=$2 rules=$3 build=$4
 now() { date +%s.%N; }
-count() { tail -n +4 /proc/net/ip_vs | wc -l; }
 elapsed() { echo "$2 - $1" | bc; }
+# prints the timer's fields without braces, for the JSON line
+timed() { local t; t=$("$build/bench/ipvs/ipvs_rules_timer" "$rules" "$@") && t=${t#\{} && echo "${t%\}}"; }
+stop() { kill -TERM "$1"; while kill -0 "$1" 2>/dev/null; do sleep 0.05; done; }
+field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 cd /tmp
 case $tool in
   vipd)
     cp "$dir/vipd.toml" /tmp/vipd-current.toml
-    t0=$(now)
-    "$build/daemon/vipd" -f /tmp/vipd-current.toml >/tmp/vipd.log 2>&1 &
-    pid=$!
-    # vipd logs the end of its reconcile; then one count confirms the kernel.
-    until grep -q "ipvs: reconciled" /tmp/vipd.log; do
-      kill -0 $pid || { cat /tmp/vipd.log >&2; exit 1; }
-      sleep 0.02
-    done
-    t1=$(now)
+    timing=$(timed --output /tmp/vipd.log -- "$build/daemon/vipd" -f /tmp/vipd-current.toml) || { cat /tmp/vipd.log >&2; exit 1; }
+    pid=$(field pid "$timing")
     # vipd's CPU until then, user and system (clock ticks -> s): where the VM time went.
     read -r utime stime < <(awk '{print $14, $15}' /proc/$pid/stat)
     tck=$(getconf CLK_TCK)
-    have=$(count)
+    until grep -q "ipvs: reconciled" /tmp/vipd.log; do sleep 0.02; done
     first=$(grep "ipvs: reconciled" /tmp/vipd.log | head -1 | sed 's/.*ipvs: //')
     # Up (control socket open) once it logs "running"; polling `vipctl status`
     # instead would build the whole ipvs status each time (at 110k rules under
@@ -48,27 +45,18 @@ case $tool in
       reloads+=("\"$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n "$((i + 1))p" | sed 's/.*ipvs: //')\"")
     done
     join() { local IFS=,; echo "$*"; }
-    echo "{\"tool\":\"vipd\",\"rules\":$have,\"wall_s\":$(elapsed "$t0" "$t1"),\"cold\":\"$first\",\"utime_s\":$(echo "scale=2; $utime / $tck" | bc),\"stime_s\":$(echo "scale=2; $stime / $tck" | bc),\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":[$(join "${reload_walls[@]}")],\"reload\":[$(join "${reloads[@]}")]}"
-    kill -TERM $pid; wait $pid || true
+    echo "{\"tool\":\"vipd\",$timing,\"cold\":\"$first\",\"utime_s\":$(echo "scale=2; $utime / $tck" | bc),\"stime_s\":$(echo "scale=2; $stime / $tck" | bc),\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":[$(join "${reload_walls[@]}")],\"reload\":[$(join "${reloads[@]}")]}"
+    stop "$pid"
     ;;
   ipvsadm)
-    t0=$(now)
-    ipvsadm -R <"$dir/ipvsadm.rules"
-    t1=$(now)
-    echo "{\"tool\":\"ipvsadm\",\"rules\":$(count),\"wall_s\":$(elapsed "$t0" "$t1")}"
+    timing=$(timed -- ipvsadm -R <"$dir/ipvsadm.rules")
+    echo "{\"tool\":\"ipvsadm\",$timing}"
     ;;
   keepalived)
-    t0=$(now)
-    keepalived -n -l -C -f "$dir/keepalived.conf" -p /run/ka.pid -c /run/ka-chk.pid >/tmp/ka.log 2>&1 &
-    pid=$!
-    polls=0
-    while [ "$(count)" -lt "$rules" ]; do
-      polls=$((polls + 1))
-      kill -0 $pid || { cat /tmp/ka.log >&2; exit 1; }
-      sleep 0.1
-    done
-    t1=$(now)
-    echo "{\"tool\":\"keepalived\",\"rules\":$(count),\"wall_s\":$(elapsed "$t0" "$t1"),\"polls\":$polls}"
-    kill -TERM $pid; wait $pid || true
+    timing=$(timed --output /tmp/ka.log -- keepalived -n -l -C -f "$dir/keepalived.conf" -p /run/ka.pid -c /run/ka-chk.pid) ||
+      { cat /tmp/ka.log >&2; exit 1; }
+    pid=$(field pid "$timing")
+    echo "{\"tool\":\"keepalived\",$timing}"
+    stop "$pid"
     ;;
 esac

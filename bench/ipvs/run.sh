@@ -3,7 +3,8 @@
 # keepalived 2.2.7 (checker only, no checks), one fresh VM per run (the
 # kernel's dest trash makes reruns in one VM slow), tools alternated.
 # SIZES are services (x 10 real servers); default 1000 10000.
-# Env: BUILD (default build-ipvs2; the figures used build-perf, holding daemon/vipd and ctl/vipctl).
+# Env: BUILD (default build-ipvs2): a build holding daemon/vipd, ctl/vipctl and
+# bench/ipvs/ipvs_rules_timer (the clock of every tool, see README.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
