@@ -37,8 +37,9 @@ LoadResult read(const toml::table& root, const std::string& file_name, const Loa
 // Many services: parsed and read in pieces (piecewise_read.hpp). Their
 // positions are relative to a piece, so any diagnostic means nullopt: the
 // caller loads the file whole to report them.
-std::optional<Config> loadInPieces(std::string_view text, const std::string& file_name, const LoadOptions& options) {
-  auto pieces = readInPieces(text, options);
+std::optional<Config> loadInPieces(std::string_view text, const std::string& file_name, const LoadOptions& options,
+                                   const Config* previous) {
+  auto pieces = readInPieces(text, options, pieceReaders(), previous ? &previous->ipvs : nullptr);
   if (!pieces) return std::nullopt;
   // The services' paths are not in this document: validate() only looks them up to report.
   Context ctx(file_name, options);
@@ -55,8 +56,9 @@ std::optional<Config> loadInPieces(std::string_view text, const std::string& fil
 
 }  // namespace
 
-LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options) {
-  if (auto config = loadInPieces(text, file_name, options)) return LoadResult{std::move(config), {}};
+LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options,
+                      const Config* previous) {
+  if (auto config = loadInPieces(text, file_name, options, previous)) return LoadResult{std::move(config), {}};
   toml::table root;
   try {
     // No source path: toml++ would then share it with every node (a reference count per node).
@@ -71,14 +73,14 @@ LoadResult loadString(std::string_view text, const std::string& file_name, const
   return read(root, file_name, options);
 }
 
-LoadResult loadFile(const std::string& path, const LoadOptions& options) {
+LoadResult loadFile(const std::string& path, const LoadOptions& options, const Config* previous) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad()) {
     return LoadResult{std::nullopt, {Diagnostic{path, 1, 1, "(file)", "cannot read: " + std::string(strerror(errno))}}};
   }
-  return loadString(text.str(), path, options);
+  return loadString(text.str(), path, options, previous);
 }
 
 }  // namespace vipd::conf

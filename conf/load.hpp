@@ -38,7 +38,10 @@ struct LoadOptions {
   std::function<std::set<int>(const Virt& virt, const std::set<int>& ports)> vnc_ports_taken;
 };
 
-LoadResult loadFile(const std::string& path, const LoadOptions& options = {});
-LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options = {});
+// `previous`: the config in use (at a reload); its services whose text is
+// unchanged are taken from it instead of parsed again (piecewise_read.hpp).
+LoadResult loadFile(const std::string& path, const LoadOptions& options = {}, const Config* previous = nullptr);
+LoadResult loadString(std::string_view text, const std::string& file_name, const LoadOptions& options = {},
+                      const Config* previous = nullptr);
 
 }  // namespace vipd::conf

@@ -5,9 +5,12 @@
 #include <functional>
 #include <future>
 #include <iterator>
+#include <span>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
+#include "conf/script_safety.hpp"
 #include "conf/sections.hpp"
 
 namespace vipd::conf {
@@ -79,11 +82,41 @@ std::optional<std::vector<IpvsService>> readPiece(std::string_view text, const L
   return services;
 }
 
+using KnownServices = std::unordered_map<uint64_t, const IpvsService*>;  // by fingerprint
+
+KnownServices knownServices(const Ipvs* previous) {
+  KnownServices known;
+  if (!previous || previous->service_fingerprints.size() != previous->services.size()) return known;
+  for (std::size_t i = 0; i < previous->services.size(); ++i)
+    known.emplace(previous->service_fingerprints[i], &previous->services[i]);
+  return known;
+}
+
+// The services with these fingerprints as they were read before, when every
+// one is known and its scripts still pass the on-disk checks (the only part of
+// reading a service that looks beyond its text).
+std::optional<std::vector<IpvsService>> copyKnown(std::span<const uint64_t> fingerprints, const KnownServices& known,
+                                                  const LoadOptions& options) {
+  std::vector<IpvsService> services;
+  services.reserve(fingerprints.size());
+  for (uint64_t fingerprint : fingerprints) {
+    auto found = known.find(fingerprint);
+    if (found == known.end()) return std::nullopt;
+    for (const HealthCheck& check : found->second->checks) {
+      if (check.type == CheckType::script && scriptPathProblem(check.command.front(), options.check_files))
+        return std::nullopt;
+    }
+    services.push_back(*found->second);
+  }
+  return services;
+}
+
 }  // namespace
 
 unsigned pieceReaders() { return std::clamp(std::thread::hardware_concurrency(), 2u, 8u); }
 
-std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptions& options, unsigned readers) {
+std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptions& options, unsigned readers,
+                                          const Ipvs* previous) {
   const auto starts = serviceStarts(text);
   if (!starts || starts->size() <= kServicesPerPiece) return std::nullopt;
   auto head = parse(text.substr(0, starts->front()));
@@ -100,14 +133,20 @@ std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptio
   const std::size_t count = (starts->size() + kServicesPerPiece - 1) / kServicesPerPiece;
   std::vector<std::optional<std::vector<IpvsService>>> pieces(count);
   std::vector<uint64_t> fingerprints(starts->size());
+  const KnownServices known = knownServices(previous);
+  std::atomic<std::size_t> reused = 0;
   std::atomic<bool> failed = false;  // one piece failing makes the others' work useless
   // Each reader reads a contiguous range of pieces and writes only their slots.
   auto readPieces = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end && !failed; ++i) {
       const std::size_t first = i * kServicesPerPiece, last = std::min(first + kServicesPerPiece, starts->size());
-      pieces[i] = readPiece(serviceText(first, last), options);
-      if (!pieces[i]) failed = true;
       for (std::size_t s = first; s < last; ++s) fingerprints[s] = std::hash<std::string_view>{}(serviceText(s, s + 1));
+      if (!known.empty()) pieces[i] = copyKnown(std::span(fingerprints).subspan(first, last - first), known, options);
+      if (pieces[i])
+        reused += last - first;
+      else
+        pieces[i] = readPiece(serviceText(first, last), options);
+      if (!pieces[i]) failed = true;
     }
   };
   const std::size_t threads = std::clamp<std::size_t>(readers, 1, count);
@@ -125,7 +164,7 @@ std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptio
   for (auto& other : others) other.get();
   if (failed) return std::nullopt;
 
-  PiecewiseRead read{std::move(*head), {}, std::move(fingerprints)};
+  PiecewiseRead read{std::move(*head), {}, std::move(fingerprints), reused};
   read.services.reserve(starts->size());
   for (auto& piece : pieces) std::move(piece->begin(), piece->end(), std::back_inserter(read.services));
   return read;

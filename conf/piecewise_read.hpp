@@ -37,8 +37,12 @@ struct PiecewiseRead {
   // line to the next one). A service reads nothing outside that text, so an
   // equal hash means an equal conf::IpvsService (up to a 64-bit collision).
   std::vector<uint64_t> service_fingerprints;
+  std::size_t reused = 0;  // services copied from `previous`, not parsed
 };
+// With `previous` (the config in use, at a reload), a piece whose services all
+// have fingerprints `previous` has is not parsed: its services are copied from
+// there (their scripts checked on disk again).
 std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptions& options,
-                                          unsigned readers = pieceReaders());
+                                          unsigned readers = pieceReaders(), const Ipvs* previous = nullptr);
 
 }  // namespace vipd::conf

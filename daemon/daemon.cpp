@@ -66,7 +66,7 @@ void Daemon::waitForSignal() {
 
 ReloadOutcome Daemon::reload() {
   ReloadOutcome outcome;
-  auto loaded = conf::loadFile(options_.config_path, options_.load);
+  auto loaded = conf::loadFile(options_.config_path, options_.load, &config_);
   if (!loaded.config) {
     for (auto& error : loaded.errors) {
       outcome.errors.push_back(error.str());

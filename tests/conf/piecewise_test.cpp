@@ -1,9 +1,13 @@
 // Large files parsed and read in pieces give the same config as one load, or
 // fall back to one load; errors keep their exact positions.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -224,14 +228,19 @@ TEST(PiecewiseRead, APieceThatDoesNotParseFallsBack) {
   EXPECT_EQ(result.errors[0].line, lineOf(text, at) + 1);
 }
 
+// The text with service s100's second real server at weight 7 (3 before).
+std::string withOneWeightChanged(std::string text) {
+  const std::string weight = "address = \"203.0.113.2:80\"\nweight = 3\n";
+  const auto at = text.find(weight, text.find("name = \"s100\""));
+  if (at == std::string::npos) return "";
+  return text.replace(at, weight.size(), "address = \"203.0.113.2:80\"\nweight = 7\n");
+}
+
 // A fingerprint changes with its service's text and only with it.
 TEST(PiecewiseRead, FingerprintsFollowEachServiceText) {
   const std::string text = kHead + services(kMany);
-  std::string changed = text;
-  const std::string weight = "address = \"203.0.113.2:80\"\nweight = 3\n";
-  const auto at = changed.find(weight, changed.find("name = \"s100\""));
-  ASSERT_NE(at, std::string::npos);
-  changed.replace(at, weight.size(), "address = \"203.0.113.2:80\"\nweight = 7\n");
+  const std::string changed = withOneWeightChanged(text);
+  ASSERT_FALSE(changed.empty());
   auto before = readInPieces(text, kOptions);
   auto after = readInPieces(changed, kOptions);
   ASSERT_TRUE(before && after);
@@ -245,6 +254,63 @@ TEST(PiecewiseRead, FingerprintsFollowEachServiceText) {
   }
   EXPECT_NE(before->service_fingerprints[0], before->service_fingerprints[1]);
   EXPECT_EQ(after->services[100].real_servers[1].weight, 7);
+}
+
+// At a reload only the piece holding the changed service is parsed; the rest
+// is copied from the config in use, and the result is what a fresh load gives.
+TEST(PiecewiseRead, AReloadParsesOnlyThePiecesWhoseTextChanged) {
+  const std::string text = kHead + services(kMany);
+  LoadResult running = loadString(text, "big.toml", kOptions);
+  ASSERT_TRUE(running.config);
+  const Ipvs* previous = &running.config->ipvs;
+
+  auto same = readInPieces(text, kOptions, 2, previous);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->reused, kMany);
+  EXPECT_EQ(same->services, previous->services);
+
+  const std::string changed = withOneWeightChanged(text);
+  ASSERT_FALSE(changed.empty());
+  auto read = readInPieces(changed, kOptions, 2, previous);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->reused, kMany - kServicesPerPiece) << "s100 is in the second piece";
+  EXPECT_EQ(read->services[100].real_servers[1].weight, 7);
+
+  LoadResult reloaded = loadString(changed, "big.toml", kOptions, &*running.config);
+  LoadResult fresh = loadString(changed, "big.toml", kOptions);
+  ASSERT_TRUE(reloaded.config && fresh.config);
+  EXPECT_EQ(*reloaded.config, *fresh.config);
+  EXPECT_EQ(readInPieces(changed, kOptions, 2)->reused, 0u) << "nothing to copy from without a config in use";
+}
+
+// A service copied at a reload has its check script looked at on disk again:
+// a script deleted since the last load fails the reload as a fresh load would.
+TEST(PiecewiseRead, AReloadChecksTheScriptsOfTheServicesItCopies) {
+  char dir_template[] = "/tmp/vipd-piecewise-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir(dir_template);
+  const std::string script = (dir / "check.sh").string();
+  std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  std::string text = kHead;
+  for (std::size_t i = 0; i < kMany; ++i) {
+    text += "\n[[ipvs.service]]\nname = \"s" + std::to_string(i) + "\"\naddress = \"198.51.100." +
+            std::to_string(i % 250 + 1) + ":" + std::to_string(1000 + i / 250) +
+            "\"\n[ipvs.service.check]\ntype = \"script\"\ncommand = [\"" + script +
+            "\"]\n[[ipvs.service.real_server]]\naddress = \"203.0.113.1:80\"\n";
+  }
+  const LoadOptions on_disk{.check_files = true, .vnc_ports_taken = {}};
+  LoadResult running = loadString(text, "big.toml", on_disk);
+  ASSERT_TRUE(running.config);
+  EXPECT_EQ(readInPieces(text, on_disk, 2, &running.config->ipvs)->reused, kMany);
+
+  std::filesystem::remove(script);
+  EXPECT_FALSE(readInPieces(text, on_disk, 2, &running.config->ipvs));
+  LoadResult reloaded = loadString(text, "big.toml", on_disk, &*running.config);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(reloaded.config);
+  ASSERT_FALSE(reloaded.errors.empty());
+  EXPECT_NE(reloaded.errors.front().message.find("does not exist"), std::string::npos) << reloaded.errors.front().str();
 }
 
 }  // namespace
