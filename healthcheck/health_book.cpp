@@ -1,17 +1,47 @@
 #include "healthcheck/health_book.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 namespace vipd::healthcheck {
 
-ReloadDelta HealthBook::reload(CheckPlan plan) {
-  // What was reported under the old plan, by key: carried over so that an
-  // unchanged real server or service is not announced again.
-  std::map<ServerKey, bool> reported_servers;
-  for (std::size_t i = 0; i < plan_.servers.size(); ++i) reported_servers[plan_.servers[i].key] = server_reported_[i];
-  std::map<std::string, bool> reported_quorum;
-  for (std::size_t i = 0; i < plan_.services.size(); ++i) reported_quorum[plan_.services[i].name] = quorum_reported_[i];
+namespace {
 
+// What the previous plan reported for a key of the new one. A reload of the
+// same file lists the keys in the same order, so the same position is tried
+// first (a map of 110,000 string keys was most of a reload's time); the
+// previous keys are mapped only at the first miss.
+template <typename Item, typename KeyOf>
+class PreviouslyReported {
+ public:
+  PreviouslyReported(const std::vector<Item>& items, const std::vector<bool>& reported, KeyOf key_of)
+      : items_(items), reported_(reported), key_of_(key_of) {}
+
+  template <typename Key>
+  std::optional<bool> find(std::size_t index, const Key& key) {
+    if (index < items_.size() && key_of_(items_[index]) == key) return reported_[index];
+    if (!mapped_) {
+      for (std::size_t i = 0; i < items_.size(); ++i) by_key_.emplace(key_of_(items_[i]), i);
+      mapped_ = true;
+    }
+    auto found = by_key_.find(key);
+    if (found == by_key_.end()) return std::nullopt;
+    return reported_[found->second];
+  }
+
+ private:
+  using Key = std::remove_cvref_t<std::invoke_result_t<KeyOf, const Item&>>;
+  const std::vector<Item>& items_;
+  const std::vector<bool>& reported_;  // parallel to items_
+  KeyOf key_of_;
+  bool mapped_ = false;
+  std::map<Key, std::size_t> by_key_;
+};
+
+}  // namespace
+
+ReloadDelta HealthBook::reload(CheckPlan plan) {
   ReloadDelta delta;
   std::map<std::string, CheckRecord> records;
   for (auto& [id, spec] : plan.checks) {
@@ -33,14 +63,14 @@ ReloadDelta HealthBook::reload(CheckPlan plan) {
     if (!records.contains(id)) delta.removed.push_back(id);
   }
   records_ = std::move(records);
-  plan_ = std::move(plan);
+  const CheckPlan previous = std::exchange(plan_, std::move(plan));
   for (std::size_t i = 0; i < plan_.servers.size(); ++i) {
     for (const auto& id : plan_.servers[i].check_ids) {
       auto it = records_.find(id);
       if (it != records_.end()) it->second.servers.push_back(i);
     }
   }
-  delta.events = diffAfterReload(reported_servers, reported_quorum);
+  delta.events = diffAfterReload(previous, std::move(server_reported_), std::move(quorum_reported_));
   return delta;
 }
 
@@ -100,8 +130,14 @@ int HealthBook::healthyServers(const ServicePlan& service) const {
                                         [&](std::size_t i) { return serverHealthy(plan_.servers[i]); }));
 }
 
-Events HealthBook::diffAfterReload(const std::map<ServerKey, bool>& reported_servers,
-                                   const std::map<std::string, bool>& reported_quorum) {
+Events HealthBook::diffAfterReload(const CheckPlan& previous, const std::vector<bool> previous_servers,
+                                   const std::vector<bool> previous_quorum) {
+  // Carried over by key, so that an unchanged real server or service is not announced again.
+  PreviouslyReported reported_servers(previous.servers, previous_servers, [](const ServerPlan& s) -> const ServerKey& {
+    return s.key;
+  });
+  PreviouslyReported reported_quorum(previous.services, previous_quorum,
+                                     [](const ServicePlan& s) -> const std::string& { return s.name; });
   Events events;
   server_reported_.assign(plan_.servers.size(), false);
   service_of_server_.assign(plan_.servers.size(), 0);
@@ -109,10 +145,10 @@ Events HealthBook::diffAfterReload(const std::map<ServerKey, bool>& reported_ser
     const ServerPlan& server = plan_.servers[i];
     const bool healthy = serverHealthy(server);
     server_reported_[i] = healthy;
-    auto old = reported_servers.find(server.key);
-    if (old == reported_servers.end()) {
+    const auto old = reported_servers.find(i, server.key);
+    if (!old) {
       events.servers.push_back({server.key, healthy, true});
-    } else if (old->second != healthy) {
+    } else if (*old != healthy) {
       events.servers.push_back({server.key, healthy, false});
     }
   }
@@ -126,10 +162,10 @@ Events HealthBook::diffAfterReload(const std::map<ServerKey, bool>& reported_ser
     }
     const bool quorum = service_healthy_[s] >= service.quorum;
     quorum_reported_[s] = quorum;
-    auto old = reported_quorum.find(service.name);
-    if (old == reported_quorum.end()) {
+    const auto old = reported_quorum.find(s, service.name);
+    if (!old) {
       events.services.push_back({service.name, quorum, service_healthy_[s], true});
-    } else if (old->second != quorum) {
+    } else if (*old != quorum) {
       events.services.push_back({service.name, quorum, service_healthy_[s], false});
     }
   }

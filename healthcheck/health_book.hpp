@@ -88,8 +88,8 @@ class HealthBook {
  private:
   // After a reload: every real server's and service's state against what was
   // reported under the previous plan (by key), and the indexes rebuilt.
-  Events diffAfterReload(const std::map<ServerKey, bool>& reported_servers,
-                         const std::map<std::string, bool>& reported_quorum);
+  Events diffAfterReload(const CheckPlan& previous, const std::vector<bool> previous_servers,
+                         const std::vector<bool> previous_quorum);
   void appendServerChanges(const CheckRecord& record, Events& events);
 
   CheckPlan plan_;

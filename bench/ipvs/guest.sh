@@ -6,7 +6,7 @@
 set -euo pipefail
 tool=$1 dir=$2 rules=$3 build=$4
 now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # prints the timer's fields without braces, for the JSON line
 timed() { local t; t=$("$build/bench/ipvs/ipvs_rules_timer" "$rules" "$@") && t=${t#\{} && echo "${t%\}}"; }
 stop() { kill -TERM "$1"; while kill -0 "$1" 2>/dev/null; do sleep 0.05; done; }
@@ -19,7 +19,7 @@ case $tool in
     pid=$(field pid "$timing")
     # vipd's CPU until then, user and system (clock ticks -> s): where the VM time went.
     read -r utime stime < <(awk '{print $14, $15}' /proc/$pid/stat)
-    tck=$(getconf CLK_TCK)
+    ticks() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
     until grep -q "ipvs: reconciled" /tmp/vipd.log; do sleep 0.02; done
     first=$(grep "ipvs: reconciled" /tmp/vipd.log | head -1 | sed 's/.*ipvs: //')
     # Up (control socket open) once it logs "running"; polling `vipctl status`
@@ -45,7 +45,7 @@ case $tool in
       reloads+=("\"$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n "$((i + 1))p" | sed 's/.*ipvs: //')\"")
     done
     join() { local IFS=,; echo "$*"; }
-    echo "{\"tool\":\"vipd\",$timing,\"cold\":\"$first\",\"utime_s\":$(echo "scale=2; $utime / $tck" | bc),\"stime_s\":$(echo "scale=2; $stime / $tck" | bc),\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":[$(join "${reload_walls[@]}")],\"reload\":[$(join "${reloads[@]}")]}"
+    echo "{\"tool\":\"vipd\",$timing,\"cold\":\"$first\",\"utime_s\":$(ticks "$utime"),\"stime_s\":$(ticks "$stime"),\"status_s\":$(elapsed "$s0" "$s1"),\"status_rc\":$src,\"status_bytes\":$(wc -c </tmp/status.json),\"ipvsadm_Ln_s\":$(elapsed "$r0" "$r1"),\"reload_wall_s\":[$(join "${reload_walls[@]}")],\"reload\":[$(join "${reloads[@]}")]}"
     stop "$pid"
     ;;
   ipvsadm)

@@ -265,6 +265,31 @@ TEST(HealthBook, QuorumCountsCarryOverAReload) {
   EXPECT_EQ(back.services[0].healthy_servers, 2);
 }
 
+// Servers and services found at other positions after a reload (a service
+// added in front, servers reordered) keep what was reported for them.
+TEST(HealthBook, ReloadThatMovesServersAnnouncesOnlyWhatChanged) {
+  Driver d;
+  conf::Ipvs ipvs;
+  ipvs.services.push_back(service("web", 2, {"127.0.0.1:80", "127.0.0.2:80"}));
+  (void)d.book.reload(buildPlan(ipvs));
+  const std::string a = idOf(tcpCheck(), "127.0.0.1:80");
+  (void)d.probe(a, false);
+  ASSERT_EQ(d.probe(a, false).services.size(), 1u) << "web lost its quorum";
+
+  std::swap(ipvs.services[0].real_servers[0], ipvs.services[0].real_servers[1]);
+  ipvs.services.insert(ipvs.services.begin(), service("mail", 1, {"127.0.0.9:25"}));
+  const ReloadDelta delta = d.book.reload(buildPlan(ipvs));
+  ASSERT_EQ(delta.events.servers.size(), 1u);
+  EXPECT_EQ(delta.events.servers[0].key.server, ep("127.0.0.9:25"));
+  EXPECT_TRUE(delta.events.servers[0].initial);
+  ASSERT_EQ(delta.events.services.size(), 1u);
+  EXPECT_EQ(delta.events.services[0].service, "mail");
+  const ServicePlan& web = d.book.plan().services[1];
+  EXPECT_EQ(web.name, "web");
+  EXPECT_FALSE(d.book.hasQuorum(web));
+  EXPECT_FALSE(d.book.serverHealthy(d.book.plan().servers[web.servers[1]])) << "127.0.0.1:80 stays down";
+}
+
 TEST(HealthBook, UnknownCheckIsIgnored) {
   Driver d;
   EXPECT_TRUE(d.probe("nope", false).servers.empty());
