@@ -1,7 +1,10 @@
 // vipctl: asks a running vipd over its control socket.
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +14,8 @@
 namespace {
 
 const char* kUsage =
-    "usage: vipctl [--socket PATH] COMMAND [--json]\n"
+    "usage: vipctl [--socket PATH] [--timeout SECONDS] COMMAND [--json]\n"
+    "  --timeout  how long to wait for the daemon's answer (default 10; large tables take longer)\n"
     "commands:\n"
     "  status   daemon version, config, generation, uptime, subsystems\n"
     "  reload   re-read the configuration; prints the errors if it is rejected\n"
@@ -22,6 +26,14 @@ const char* kDefaultSocket = "/run/vipd/vipd.sock";
 
 using Formatter = std::string (*)(const nlohmann::json&);
 
+// Seconds (fractions allowed) as milliseconds, or nothing when not a positive number.
+std::optional<std::chrono::milliseconds> parseTimeout(const char* text) {
+  char* end = nullptr;
+  const double seconds = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(seconds > 0) || seconds > 86400) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000 + 0.5));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,10 +41,18 @@ int main(int argc, char** argv) {
   std::string command;
   std::vector<std::string> operands;
   bool json = false;
+  std::chrono::milliseconds timeout = std::chrono::seconds(10);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--socket" && i + 1 < argc) {
       socket = argv[++i];
+    } else if (arg == "--timeout" && i + 1 < argc) {
+      auto parsed = parseTimeout(argv[++i]);
+      if (!parsed) {
+        std::fprintf(stderr, "vipctl: --timeout wants a number of seconds, not '%s'\n", argv[i]);
+        return 2;
+      }
+      timeout = *parsed;
     } else if (arg == "--json") {
       json = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -61,7 +81,7 @@ int main(int argc, char** argv) {
     message["action"] = operands[0];
     message["guest"] = operands[1];
   }
-  auto answer = vipd::ctl::request(socket, message);
+  auto answer = vipd::ctl::request(socket, message, timeout);
   if (!answer) {
     std::cerr << "vipctl: " << answer.error().message() << "\n";
     return 1;

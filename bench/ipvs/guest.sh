@@ -9,6 +9,12 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # prints the timer's fields without braces, for the JSON line
 timed() { local t; t=$("$build/bench/ipvs/ipvs_rules_timer" "$rules" "$@") && t=${t#\{} && echo "${t%\}}"; }
+# vipd's log: seconds from the SIGHUP that made generation $1 to its "reloaded" line.
+logged_reload() {
+  awk -v g="$1" 'function t(stamp, p) { split(substr(stamp, 12), p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
+    / SIGHUP: reloading / { if (++n == g - 1) from = t($1) }
+    $0 ~ (" reloaded: generation " g "$") { printf "%.3f", t($1) - from }' /tmp/vipd.log
+}
 stop() { kill -TERM "$1"; while kill -0 "$1" 2>/dev/null; do sleep 0.05; done; }
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 cd /tmp
@@ -26,22 +32,21 @@ case $tool in
     # instead would build the whole ipvs status each time (at 110k rules under
     # TCG that can pass vipctl's 10 s timeout, and the loop never ends).
     until grep -q " running " /tmp/vipd.log; do sleep 0.05; done
-    # status cost: vipctl ipvs --json now (may fail: vipctl gives up after
-    # 10 s; status_rc says); ipvsadm -Ln = one dump per service, the full
+    # status cost: vipctl ipvs --json now (status_rc non-zero if it failed,
+    # e.g. past its --timeout); ipvsadm -Ln = one dump per service, the full
     # re-read status() did before on every call.
-    s0=$(now); src=0; "$build/ctl/vipctl" --socket /run/vipd-bench.sock ipvs --json >/tmp/status.json 2>/tmp/status.err || src=$?; s1=$(now)
+    s0=$(now); src=0; "$build/ctl/vipctl" --socket /run/vipd-bench.sock --timeout 120 ipvs --json >/tmp/status.json 2>/tmp/status.err || src=$?; s1=$(now)
     r0=$(now); ipvsadm -Ln >/dev/null; r1=$(now)
     # one-change reloads (VIPD_BENCH_RELOADS of them, default 3): same path, contents
-    # alternating between the changed weight and the original, SIGHUP each.
+    # alternating between the changed weight and the original, SIGHUP each;
+    # each timed by vipd's own log, from "SIGHUP: reloading" to "reloaded".
     reload_walls=() reloads=()
     for i in $(seq 1 "${VIPD_BENCH_RELOADS:-3}"); do
       [ $((i % 2)) = 1 ] && src_file="$dir/vipd-reload.toml" || src_file="$dir/vipd.toml"
       cat "$src_file" >/tmp/vipd-current.toml
-      h0=$(now)
       kill -HUP $pid
       until grep -q "reloaded: generation $((i + 1))" /tmp/vipd.log; do sleep 0.02; done
-      h1=$(now)
-      reload_walls+=("$(elapsed "$h0" "$h1")")
+      reload_walls+=("$(logged_reload "$((i + 1))")")
       reloads+=("\"$(grep "ipvs: reconciled" /tmp/vipd.log | sed -n "$((i + 1))p" | sed 's/.*ipvs: //')\"")
     done
     join() { local IFS=,; echo "$*"; }
