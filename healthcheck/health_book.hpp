@@ -88,8 +88,9 @@ class HealthBook {
  private:
   // After a reload: every real server's and service's state against what was
   // reported under the previous plan (by key), and the indexes rebuilt.
-  Events diffAfterReload(const CheckPlan& previous, const std::vector<bool> previous_servers,
-                         const std::vector<bool> previous_quorum);
+  // The previous vectors are taken (by value): they are this book's, rebuilt here.
+  Events diffAfterReload(const CheckPlan& previous, std::vector<bool> previous_servers,
+                         std::vector<bool> previous_quorum);
   void appendServerChanges(const CheckRecord& record, Events& events);
 
   CheckPlan plan_;
