@@ -150,17 +150,18 @@ std::optional<PiecewiseRead> readInPieces(std::string_view text, const LoadOptio
     }
   };
   const std::size_t threads = std::clamp<std::size_t>(readers, 1, count);
+  auto readShare = [&](std::size_t t) { readPieces(count * t / threads, count * (t + 1) / threads); };
   std::vector<std::future<void>> others;
-  std::vector<std::size_t> left_here;  // ranges no thread could be started for (EAGAIN: a thread limit)
+  std::vector<std::size_t> left_here;  // shares no thread could be started for (EAGAIN: a thread limit)
   for (std::size_t t = 1; t < threads; ++t) {
     try {
-      others.push_back(std::async(std::launch::async, readPieces, count * t / threads, count * (t + 1) / threads));
+      others.push_back(std::async(std::launch::async, readShare, t));
     } catch (const std::system_error&) {
       left_here.push_back(t);
     }
   }
-  readPieces(0, count / threads);
-  for (std::size_t t : left_here) readPieces(count * t / threads, count * (t + 1) / threads);
+  readShare(0);
+  for (std::size_t t : left_here) readShare(t);
   for (auto& other : others) other.get();
   if (failed) return std::nullopt;
 

@@ -83,12 +83,7 @@ int ConnectWaiter::connect(const asio::ip::tcp::endpoint& target, bool reset_on_
   } else {
     if (static_cast<std::size_t>(fd) >= entries_.size()) entries_.resize(static_cast<std::size_t>(fd) + 1);
     Entry& entry = entries_[static_cast<std::size_t>(fd)];
-    ::epoll_event event{};
-    event.events = EPOLLOUT | EPOLLONESHOT;
-    event.data.u64 = eventData(fd, entry.generation);
-    ++epoll_changes_;
-    if (::epoll_ctl(epoll_fd_, epoll_op, fd, &event) == 0) {
-      entry.armed = event.events;
+    if (arm(fd, entry, EPOLLOUT | EPOLLONESHOT, epoll_op)) {
       entry.done = std::move(done);
       entry.in_use = true;
       entry.connecting = true;
@@ -124,12 +119,12 @@ void ConnectWaiter::wait(int fd, uint32_t events, Done done) {
   asio::post(get_io_context(), [done = std::move(done), ec] { done(ec); });
 }
 
-bool ConnectWaiter::arm(int fd, Entry& entry, uint32_t events) {
+bool ConnectWaiter::arm(int fd, Entry& entry, uint32_t events, int epoll_op) {
   ::epoll_event event{};
   event.events = events;
   event.data.u64 = eventData(fd, entry.generation);
   ++epoll_changes_;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0) return false;
+  if (::epoll_ctl(epoll_fd_, epoll_op, fd, &event) != 0) return false;
   entry.armed = events;
   return true;
 }

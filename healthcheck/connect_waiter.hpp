@@ -76,8 +76,8 @@ class ConnectWaiter : public asio::io_context::service {
     uint32_t armed = 0;  // what the epoll set reports for it now; 0: a oneshot that fired
   };
 
-  // Sets what the epoll set reports for `fd` (EPOLL_CTL_MOD).
-  bool arm(int fd, Entry& entry, uint32_t events);
+  // Sets what the epoll set reports for `fd` (EPOLL_CTL_ADD for a socket not in it yet).
+  bool arm(int fd, Entry& entry, uint32_t events, int epoll_op = EPOLL_CTL_MOD);
 
   int takeSocket(const asio::ip::tcp::endpoint& target, bool reset_on_close, int& epoll_op);
   void wait(int fd, uint32_t events, Done done);

@@ -22,10 +22,8 @@ class PreviouslyReported {
 
   std::optional<bool> find(std::size_t index, const Key& key) {
     if (index < items_.size() && key_of_(items_[index]) == key) return reported_[index];
-    if (!mapped_) {
+    if (by_key_.empty())
       for (std::size_t i = 0; i < items_.size(); ++i) by_key_.emplace(key_of_(items_[i]), i);
-      mapped_ = true;
-    }
     auto found = by_key_.find(key);
     if (found == by_key_.end()) return std::nullopt;
     return reported_[found->second];
@@ -35,8 +33,7 @@ class PreviouslyReported {
   const std::vector<Item>& items_;
   const std::vector<bool>& reported_;  // parallel to items_
   KeyOf key_of_;
-  bool mapped_ = false;
-  std::map<Key, std::size_t> by_key_;
+  std::map<Key, std::size_t> by_key_;  // filled at the first miss
 };
 
 }  // namespace
